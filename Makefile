@@ -1,0 +1,119 @@
+# wsbridge - WebSocket bridge.  Plain make, one binary.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+PKGS	 = libev openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libev ships no .pc file on Debian 12
+PKG_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -lev
+
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual \
+	   -Wwrite-strings
+# The pure modules are also held to sign and conversion warnings.
+PURE_WARN = -Wconversion -Wsign-conversion
+# What dpkg-buildflags gives a Debian 12 package.
+HARDEN	 = -fstack-protector-strong -fstack-clash-protection \
+	   -D_FORTIFY_SOURCE=2 -fcf-protection -fPIE
+HARDEN_LD = -pie -Wl,-z,relro -Wl,-z,now
+OPT	?= -O2 -g
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(LDFLAGS)
+
+VERSION	 = $(shell cat VERSION)
+
+PURE	 = utf8 ws_frame ws_msg b64 http handshake
+IO	 = main config log buf listen conn backend backend_tcp transport \
+	   resolve
+SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
+UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+FUZZERS	 = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+B	 = build
+A	 = build/asan
+F	 = build/fuzz
+
+ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer -O1 -g
+
+.PHONY: all deps demo check unit asan-unit bats fuzz fuzz-smoke clean \
+	install bench
+
+all: wsbridge
+
+wsbridge: $(SRCS:src/%.c=$(B)/%.o)
+	$(CC) $(HARDEN_LD) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(B)/%.o: src/%.c src/*.h VERSION Makefile | $(B)
+	$(CC) $(CFLAGS_ALL) $(HARDEN) $(if $(filter $*,$(PURE)),$(PURE_WARN)) \
+	    -DWSB_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(B) $(A) $(F):
+	mkdir -p $@
+
+# Unit tests link the pure modules only.
+$(B)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(B)/%.o)
+	$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(PURE:%=$(B)/%.o) $(PKG_LIBS)
+
+$(A)/%.o: src/%.c src/*.h VERSION Makefile | $(A)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) \
+	    -DWSB_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(A)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(A)/%.o)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Isrc \
+	    -o $@ $< $(PURE:%=$(A)/%.o) $(PKG_LIBS)
+
+$(A)/wsbridge: $(SRCS:src/%.c=$(A)/%.o)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+unit: $(UNITS:%=$(B)/%)
+	@tests/run-suite unit $^
+
+asan-unit: $(UNITS:%=$(A)/%)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 tests/run-suite asan-unit $^
+
+bats: wsbridge
+	@tests/run-suite bats
+
+# Fuzz targets: clang's libFuzzer with ASan and UBSan.
+$(F)/%: tests/fuzz/%.c $(PURE:%=src/%.c) src/*.h | $(F)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
+	    -o $@ $< $(PURE:%=src/%.c) $(PKG_LIBS)
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZERS:%=$(F)/%)
+	@for f in $(FUZZERS); do \
+	    echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
+	    mkdir -p $(F)/corpus/$$f; \
+	    $(F)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        $(F)/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+
+# A short run of every fuzz target, counted as one test each.
+fuzz-smoke: $(FUZZERS:%=$(F)/%)
+	@tests/run-suite fuzz $^
+
+check:
+	@rm -f $(B)/results
+	@$(MAKE) --no-print-directory wsbridge
+	@$(MAKE) --no-print-directory -k unit asan-unit fuzz-smoke bats; \
+	    tests/run-suite total
+
+deps:
+	tests/deps.sh
+
+demo: wsbridge
+	tests/demo.sh
+
+install: wsbridge
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 wsbridge $(DESTDIR)$(BINDIR)/wsbridge
+
+clean:
+	rm -rf $(B) wsbridge

@@ -1,0 +1,116 @@
+/*
+ * backend.c - what every descriptor-based backend shares: non-blocking
+ * read/write with EINTR retried, and the two watchers that report readiness
+ * to the owner.  No policy lives here: buffering and backpressure are
+ * conn.c's.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+static void
+backend_rio_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct backend *b = (struct backend *)(void *)((char *)w -
+	    offsetof(struct backend, rio));
+
+	(void)loop;
+	(void)revents;
+	b->event(b, BACKEND_READABLE);
+}
+
+static void
+backend_wio_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct backend *b = (struct backend *)(void *)((char *)w -
+	    offsetof(struct backend, wio));
+
+	(void)loop;
+	(void)revents;
+	b->event(b, BACKEND_WRITABLE);
+}
+
+void
+backend_watchers_init(struct backend *b)
+{
+	ev_init(&b->rio, backend_rio_cb);
+	ev_init(&b->wio, backend_wio_cb);
+}
+
+void
+backend_init(struct backend *b, struct ev_loop *loop,
+    const struct backend_ops *ops, backend_event_cb *event, void *owner)
+{
+	b->ops = ops;
+	b->loop = loop;
+	b->event = event;
+	b->owner = owner;
+	b->rfd = b->wfd = -1;
+	backend_watchers_init(b);
+	b->connecting = false;
+	b->resolving = NULL;
+	b->addrs = b->next_addr = NULL;
+	b->peer[0] = '\0';
+	b->error[0] = '\0';
+}
+
+ssize_t
+backend_fd_read(struct backend *b, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(b->rfd, buf, len);
+	while (n == -1 && errno == EINTR);
+	return (n);
+}
+
+ssize_t
+backend_fd_write(struct backend *b, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		/* send() on sockets so a reset peer cannot raise SIGPIPE. */
+		if (b->wfd == b->rfd)
+			n = send(b->wfd, buf, len, MSG_NOSIGNAL);
+		else
+			n = write(b->wfd, buf, len);
+	} while (n == -1 && errno == EINTR);
+	return (n);
+}
+
+void
+backend_fd_want(struct backend *b, bool rd, bool wr)
+{
+	if (b->rfd != -1 && rd != (ev_is_active(&b->rio) != 0)) {
+		if (rd) {
+			ev_io_set(&b->rio, b->rfd, EV_READ);
+			ev_io_start(b->loop, &b->rio);
+		} else
+			ev_io_stop(b->loop, &b->rio);
+	}
+	if (b->wfd != -1 && wr != (ev_is_active(&b->wio) != 0)) {
+		if (wr) {
+			ev_io_set(&b->wio, b->wfd, EV_WRITE);
+			ev_io_start(b->loop, &b->wio);
+		} else
+			ev_io_stop(b->loop, &b->wio);
+	}
+}
+
+void
+backend_fd_close(struct backend *b)
+{
+	ev_io_stop(b->loop, &b->rio);
+	ev_io_stop(b->loop, &b->wio);
+	if (b->rfd != -1)
+		close(b->rfd);
+	if (b->wfd != -1 && b->wfd != b->rfd)
+		close(b->wfd);
+	b->rfd = b->wfd = -1;
+}

@@ -1,0 +1,85 @@
+/*
+ * backend.h - where a connection's bytes go: the one interface that the TCP
+ * (and Unix-socket) backend and the program backend implement.  conn.c never
+ * asks which one it has.  A backend owns its descriptors and their watchers
+ * and reports readiness to its owner through one callback.
+ */
+#ifndef WSB_BACKEND_H
+#define WSB_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ev.h>
+
+#include "config.h"
+
+struct backend;
+struct resolve_req;
+
+enum backend_event {
+	BACKEND_CONNECTED,	/* open() finished: data may flow */
+	BACKEND_FAILED,		/* open() failed: b->error says why */
+	BACKEND_READABLE,	/* read() may return data or EOF */
+	BACKEND_WRITABLE	/* write() may accept bytes */
+};
+
+typedef void backend_event_cb(struct backend *, enum backend_event);
+
+struct backend_ops {
+	/* Start connecting (or spawning); BACKEND_CONNECTED or
+	 * BACKEND_FAILED follows from the loop.  -1 on immediate failure
+	 * with b->error set. */
+	int	(*open)(struct backend *, const struct target *);
+	/* Like read(2)/write(2): -1 with errno EAGAIN when they would block. */
+	ssize_t	(*read)(struct backend *, void *, size_t);
+	ssize_t	(*write)(struct backend *, const void *, size_t);
+	/* Which readiness events the owner wants to hear about. */
+	void	(*want)(struct backend *, bool, bool);
+	/* Send EOF: the owner will write no more. */
+	void	(*shutdown_write)(struct backend *);
+	/* Stop everything and release it; safe in any state, twice too. */
+	void	(*close)(struct backend *);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	struct ev_loop	*loop;
+	backend_event_cb *event;	/* owner's callback */
+	void		*owner;
+	int		rfd;		/* read side (-1 when closed) */
+	int		wfd;		/* write side; == rfd for sockets */
+	ev_io		rio;		/* on rfd */
+	ev_io		wio;		/* on wfd; also the connect wait */
+	bool		connecting;	/* a connect() is in progress */
+	struct resolve_req *resolving;	/* a lookup is in progress */
+	struct addrinfo	*addrs;		/* resolved list being tried */
+	struct addrinfo	*next_addr;	/* next one to try */
+	char		peer[64];	/* address connected to, for the log */
+	char		error[192];	/* why open() failed */
+};
+
+/*
+ * backend_init(b, loop, ops, event, owner): an unopened backend; ops is
+ * backend_tcp_ops or another implementation.
+ */
+void	backend_init(struct backend *, struct ev_loop *,
+	    const struct backend_ops *, backend_event_cb *, void *);
+
+/*
+ * backend_watchers_init(b): point the (stopped) watchers back at the
+ * readiness callbacks, after an implementation borrowed them.
+ */
+void	backend_watchers_init(struct backend *);
+
+/* Shared pieces for descriptor-based backends (backend.c). */
+ssize_t	backend_fd_read(struct backend *, void *, size_t);
+ssize_t	backend_fd_write(struct backend *, const void *, size_t);
+void	backend_fd_want(struct backend *, bool, bool);
+void	backend_fd_close(struct backend *);
+
+extern const struct backend_ops backend_tcp_ops;
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * config.c - command-line parsing and validation.  Every option is parsed by
+ * one table-driven setter, so a later configuration file can share it; no
+ * error here is fatal by itself: the caller prints the message and exits 2.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define DEFAULT_MAX_HEADER		16384
+#define DEFAULT_HANDSHAKE_TIMEOUT	10.0
+#define DEFAULT_CONNECT_TIMEOUT		10.0
+#define DEFAULT_CLOSE_TIMEOUT		5.0
+#define DEFAULT_SHUTDOWN_GRACE		10.0
+
+static const char usage_text[] =
+"Usage: wsbridge [OPTIONS] --listen [ADDR:]PORT --connect TARGET\n"
+"\n"
+"Accept WebSocket connections and bridge each one to a TCP or Unix-socket\n"
+"backend, both directions at once.\n"
+"\n"
+"Listening and backend:\n"
+"  -l, --listen [ADDR:]PORT   listen on ADDR (IPv4, [IPv6] or a host name)\n"
+"                             and PORT; without ADDR on every address, IPv4\n"
+"                             and IPv6.  Repeat for more listeners.\n"
+"  -c, --connect TARGET       backend: HOST:PORT, [IPv6]:PORT or unix:/PATH\n"
+"\n"
+"Limits and timeouts:\n"
+"      --max-message BYTES    close 1009 on a larger message (default 0,\n"
+"                             no limit)\n"
+"      --max-header BYTES     largest request head, else 431 (default 16384)\n"
+"      --handshake-timeout S  time to send the request head (default 10)\n"
+"      --connect-timeout S    time to reach the backend, else 502 (default 10)\n"
+"      --close-timeout S      time to wait for the peer's close (default 5)\n"
+"      --shutdown-grace S     on SIGTERM/SIGINT, time to drain (default 10)\n"
+"\n"
+"Other:\n"
+"      --log-level LEVEL      error, warn, info or debug (default info)\n"
+"  -h, --help                 show this help and exit\n"
+"  -V, --version              show the version and exit\n"
+"\n"
+"Exit status: 0 after a clean shutdown, 1 on a runtime failure, 2 on a bad\n"
+"command line.\n";
+
+enum opt_id {
+	OPT_LISTEN = 'l',
+	OPT_CONNECT = 'c',
+	OPT_HELP = 'h',
+	OPT_VERSION = 'V',
+	OPT_MAX_MESSAGE = 256,
+	OPT_MAX_HEADER,
+	OPT_HANDSHAKE_TIMEOUT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_CLOSE_TIMEOUT,
+	OPT_SHUTDOWN_GRACE,
+	OPT_LOG_LEVEL
+};
+
+static const struct option long_opts[] = {
+	{ "listen",		required_argument, NULL, OPT_LISTEN },
+	{ "connect",		required_argument, NULL, OPT_CONNECT },
+	{ "max-message",	required_argument, NULL, OPT_MAX_MESSAGE },
+	{ "max-header",		required_argument, NULL, OPT_MAX_HEADER },
+	{ "handshake-timeout",	required_argument, NULL, OPT_HANDSHAKE_TIMEOUT },
+	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "close-timeout",	required_argument, NULL, OPT_CLOSE_TIMEOUT },
+	{ "shutdown-grace",	required_argument, NULL, OPT_SHUTDOWN_GRACE },
+	{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help",		no_argument,	   NULL, OPT_HELP },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int fail(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+static const char *
+opt_name(int id)
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name != NULL; o++)
+		if (o->val == id)
+			return (o->name);
+	return ("?");
+}
+
+static int
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+static int
+parse_seconds(const char *s, double *out)
+{
+	double v;
+	char *end;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
+	    v <= 0 || v > 86400 * 365)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+static bool
+valid_port(const char *p)
+{
+	uint64_t v;
+
+	return (parse_u64(p, 65535, &v) == 0);
+}
+
+int
+config_split_hostport(const char *s, char **host, char **port, char *err,
+    size_t errlen)
+{
+	const char *colon, *close;
+
+	*host = *port = NULL;
+	if (s[0] == '[') {
+		if ((close = strchr(s, ']')) == NULL || close[1] != ':' ||
+		    close == s + 1)
+			return (fail(err, errlen, "bad address '%s': expected "
+			    "[IPv6]:PORT", s));
+		*host = strndup(s + 1, (size_t)(close - s - 1));
+		*port = strdup(close + 2);
+	} else if ((colon = strrchr(s, ':')) != NULL) {
+		if (strchr(s, ':') != colon)
+			return (fail(err, errlen, "bad address '%s': put IPv6 "
+			    "addresses in brackets, [::1]:PORT", s));
+		if (colon == s)
+			return (fail(err, errlen, "bad address '%s': empty "
+			    "host", s));
+		*host = strndup(s, (size_t)(colon - s));
+		*port = strdup(colon + 1);
+	} else
+		*port = strdup(s);
+	if ((s[0] == '[' || strchr(s, ':') != NULL) && *host == NULL)
+		goto nomem;
+	if (*port == NULL)
+		goto nomem;
+	if (!valid_port(*port)) {
+		fail(err, errlen, "bad port in '%s': expected 0-65535", s);
+		goto err;
+	}
+	return (0);
+
+nomem:
+	fail(err, errlen, "out of memory");
+err:
+	free(*host);
+	free(*port);
+	*host = *port = NULL;
+	return (-1);
+}
+
+static int
+add_listen(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	struct listen_spec *l, *ls;
+
+	ls = realloc(cfg->listens, (cfg->nlistens + 1) * sizeof(*ls));
+	if (ls == NULL)
+		return (fail(err, errlen, "out of memory"));
+	cfg->listens = ls;
+	l = &ls[cfg->nlistens];
+	memset(l, 0, sizeof(*l));
+	if (config_split_hostport(arg, &l->host, &l->port, err, errlen) == -1)
+		return (-1);
+	if ((l->display = strdup(arg)) == NULL) {
+		free(l->host);
+		free(l->port);
+		return (fail(err, errlen, "out of memory"));
+	}
+	cfg->nlistens++;
+	return (0);
+}
+
+static int
+set_connect(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	struct target *t = &cfg->connect;
+
+	if (t->display != NULL)
+		return (fail(err, errlen, "--connect given twice"));
+	if (strncmp(arg, "unix:", 5) == 0) {
+		if (arg[5] == '\0')
+			return (fail(err, errlen, "bad --connect '%s': empty "
+			    "socket path", arg));
+		if (strlen(arg + 5) >= 108)
+			return (fail(err, errlen, "bad --connect '%s': socket "
+			    "path too long", arg));
+		t->kind = TARGET_UNIX;
+		if ((t->path = strdup(arg + 5)) == NULL)
+			return (fail(err, errlen, "out of memory"));
+	} else {
+		t->kind = TARGET_TCP;
+		if (config_split_hostport(arg, &t->host, &t->port, err,
+		    errlen) == -1)
+			return (-1);
+		if (t->host == NULL)
+			return (fail(err, errlen, "bad --connect '%s': "
+			    "expected HOST:PORT or unix:/PATH", arg));
+		if (strcmp(t->port, "0") == 0)
+			return (fail(err, errlen, "bad --connect '%s': port 0",
+			    arg));
+	}
+	if ((t->display = strdup(arg)) == NULL)
+		return (fail(err, errlen, "out of memory"));
+	return (0);
+}
+
+static int
+set_option(struct config *cfg, int id, const char *arg, char *err,
+    size_t errlen)
+{
+	uint64_t v;
+	double *secs;
+
+	switch (id) {
+	case OPT_LISTEN:
+		return (add_listen(cfg, arg, err, errlen));
+	case OPT_CONNECT:
+		return (set_connect(cfg, arg, err, errlen));
+	case OPT_MAX_MESSAGE:
+		if (parse_u64(arg, UINT64_MAX >> 1, &v) == -1)
+			break;
+		cfg->max_message = v;
+		return (0);
+	case OPT_MAX_HEADER:
+		if (parse_u64(arg, 1024 * 1024, &v) == -1 || v < 256)
+			return (fail(err, errlen, "bad --max-header '%s': "
+			    "expected 256 to 1048576", arg));
+		cfg->max_header = (size_t)v;
+		return (0);
+	case OPT_HANDSHAKE_TIMEOUT:
+		secs = &cfg->handshake_timeout;
+		goto seconds;
+	case OPT_CONNECT_TIMEOUT:
+		secs = &cfg->connect_timeout;
+		goto seconds;
+	case OPT_CLOSE_TIMEOUT:
+		secs = &cfg->close_timeout;
+		goto seconds;
+	case OPT_SHUTDOWN_GRACE:
+		secs = &cfg->shutdown_grace;
+	seconds:
+		if (parse_seconds(arg, secs) == -1)
+			return (fail(err, errlen, "bad --%s '%s': expected a "
+			    "positive number of seconds", opt_name(id), arg));
+		return (0);
+	case OPT_LOG_LEVEL:
+		if (log_parse_level(arg, &cfg->log_level) == -1)
+			return (fail(err, errlen, "bad --log-level '%s': "
+			    "expected error, warn, info or debug", arg));
+		return (0);
+	}
+	return (fail(err, errlen, "bad --%s '%s'", opt_name(id), arg));
+}
+
+int
+config_parse(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	int ch;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_header = DEFAULT_MAX_HEADER;
+	cfg->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
+	cfg->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+	cfg->close_timeout = DEFAULT_CLOSE_TIMEOUT;
+	cfg->shutdown_grace = DEFAULT_SHUTDOWN_GRACE;
+	cfg->log_level = LOG_INFO;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+:l:c:hV", long_opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			return (1);
+		case OPT_VERSION:
+			printf("wsbridge %s\n", WSB_VERSION);
+			return (1);
+		case ':':
+			if (optopt != 0)
+				return (fail(err, errlen, "option -%c needs a "
+				    "value", optopt));
+			return (fail(err, errlen, "option %s needs a value",
+			    argv[optind - 1]));
+		case '?':
+			if (optopt != 0)
+				return (fail(err, errlen, "unknown option -%c "
+				    "(see --help)", optopt));
+			return (fail(err, errlen, "unknown option %s "
+			    "(see --help)", argv[optind - 1]));
+		default:
+			if (set_option(cfg, ch, optarg, err, errlen) == -1)
+				return (-1);
+		}
+	}
+	if (optind < argc)
+		return (fail(err, errlen, "unexpected argument '%s' "
+		    "(see --help)", argv[optind]));
+	if (cfg->nlistens == 0)
+		return (fail(err, errlen, "no --listen given (see --help)"));
+	if (cfg->connect.display == NULL)
+		return (fail(err, errlen, "no --connect given (see --help)"));
+	return (0);
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nlistens; i++) {
+		free(cfg->listens[i].host);
+		free(cfg->listens[i].port);
+		free(cfg->listens[i].display);
+	}
+	free(cfg->listens);
+	free(cfg->connect.host);
+	free(cfg->connect.port);
+	free(cfg->connect.path);
+	free(cfg->connect.display);
+	memset(cfg, 0, sizeof(*cfg));
+}

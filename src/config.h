@@ -1,0 +1,65 @@
+/*
+ * config.h - command-line options turned into one validated struct config,
+ * read-only once the loop runs.
+ */
+#ifndef WSB_CONFIG_H
+#define WSB_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+enum target_kind {
+	TARGET_TCP,		/* host:port, resolved per connection */
+	TARGET_UNIX		/* unix:/path */
+};
+
+/* Where a connection's bytes go. */
+struct target {
+	enum target_kind kind;
+	char		*host;		/* TCP: name or address, no brackets */
+	char		*port;		/* TCP: service */
+	char		*path;		/* UNIX: socket path */
+	char		*display;	/* as given, for the log */
+};
+
+/* One --listen. */
+struct listen_spec {
+	char		*host;		/* NULL: every address, v4 and v6 */
+	char		*port;
+	char		*display;	/* as given */
+};
+
+struct config {
+	struct listen_spec *listens;	/* at least one */
+	size_t		nlistens;
+	struct target	connect;	/* --connect */
+	uint64_t	max_message;	/* bytes, 0 = no limit (1009) */
+	size_t		max_header;	/* request head bytes (431) */
+	double		handshake_timeout;	/* seconds */
+	double		connect_timeout;	/* backend connect, seconds */
+	double		close_timeout;	/* wait for the peer's close */
+	double		shutdown_grace;	/* SIGTERM: drain for this long */
+	enum log_level	log_level;
+};
+
+/*
+ * config_parse(cfg, argc, argv, err, errlen):
+ * Fill cfg from the command line.  Returns 0 to run, 1 when --help or
+ * --version was handled (exit 0), or -1 with a one-line message in err
+ * (exit 2).
+ */
+int	config_parse(struct config *, int, char **, char *, size_t);
+
+/* config_free(cfg): release what config_parse() allocated. */
+void	config_free(struct config *);
+
+/*
+ * config_split_hostport(s, host, port, err, errlen): split "[v6]:port",
+ * "host:port" or "port" (host NULL) into newly allocated strings.  Returns 0
+ * or -1 with a message in err.
+ */
+int	config_split_hostport(const char *, char **, char **, char *, size_t);
+
+#endif

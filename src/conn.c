@@ -1,0 +1,891 @@
+/*
+ * conn.c - the per-connection state machine.  It alone starts and stops a
+ * connection's watchers; it reads the request, asks the backend to connect,
+ * answers 101 and then moves payload both ways through bounded buffers,
+ * reading a side only while the buffer it fills has room.  Every way out goes
+ * through conn_free(), which logs the connection once.
+ */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+
+#define CONN_OF(ptr, field)						\
+	conn_check((struct conn *)(void *)((char *)(ptr) -		\
+	    offsetof(struct conn, field)))
+
+#define MAX_HEADERS	100
+/* Room kept in wire so a pong and our close always fit. */
+#define WIRE_RESERVE	(2 * (WS_CONTROL_MAX + 4))
+
+enum rx_result {
+	RX_MORE,		/* all parsed: waiting for bytes */
+	RX_BLOCKED,		/* stopped: the output side is full */
+	RX_DONE			/* no more client input is wanted */
+};
+
+static void	conn_step(struct conn *);
+static void	conn_free(struct conn *);
+
+static struct conn *
+conn_check(struct conn *c)
+{
+	assert(c->magic == CONN_MAGIC);
+	return (c);
+}
+
+static void
+set_timer(struct conn *c, double secs)
+{
+	ev_timer_stop(c->srv->loop, &c->timer);
+	ev_timer_set(&c->timer, secs, 0.);
+	ev_timer_start(c->srv->loop, &c->timer);
+}
+
+static void
+fmt_peer(const struct sockaddr *sa, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+
+	if (sa->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(out, len, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(out, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else
+		snprintf(out, len, "local");
+}
+
+/* Copy a request path for the log: printable ASCII only, cut if long. */
+static void
+copy_path(char *out, size_t outlen, const char *p, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 4 < outlen; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch > 0x20 && ch < 0x7f && ch != '%' && ch != '"')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "%%%02X",
+			    ch);
+	}
+	if (i < len && outlen > 4)
+		memcpy(out + (o < outlen - 4 ? o : outlen - 4), "...",
+		    4);
+	else
+		out[o] = '\0';
+}
+
+/*
+ * Refuse the request with an HTTP error, then linger so the reply is not
+ * lost to a reset.
+ */
+static void
+http_error(struct conn *c, int status, const char *why, const char *extra)
+{
+	char reply[1024];
+	int n;
+
+	log_warnx("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer, status,
+	    http_reason(status), why);
+	c->be.ops->close(&c->be);
+	buf_free(&c->rx);
+	buf_free(&c->wire);
+	free(c->reply);
+	c->reply = NULL;
+	n = handshake_error(reply, sizeof(reply), status, extra, NULL);
+	if (n > 0)
+		buf_append(&c->wire, reply, (size_t)n);
+	c->state = CONN_HTTP_ERROR;
+	set_timer(c, c->srv->cfg->close_timeout);
+}
+
+static void
+try_handshake(struct conn *c)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct http_header hdrs[MAX_HEADERS];
+	struct http_request req;
+	struct handshake hs;
+	const char *why;
+	char reply[512];
+	int r, n, status;
+
+	memset(&req, 0, sizeof(req));
+	req.headers = hdrs;
+	r = http_parse_request((const char *)buf_data(&c->rx),
+	    buf_len(&c->rx), &req, MAX_HEADERS);
+	if (r == HTTP_INCOMPLETE) {
+		if (buf_len(&c->rx) >= cfg->max_header)
+			http_error(c, 431, "request head too large", NULL);
+		return;
+	}
+	if (r < 0) {
+		http_error(c, -r, r == -431 ? "too many header fields" :
+		    "malformed request", NULL);
+		return;
+	}
+	if ((size_t)r > cfg->max_header) {
+		http_error(c, 431, "request head too large", NULL);
+		return;
+	}
+	copy_path(c->path, sizeof(c->path), req.target, req.target_len);
+	if (!handshake_is_upgrade(&req)) {
+		http_error(c, 426, "not a WebSocket upgrade request",
+		    "Upgrade: websocket\r\n");
+		return;
+	}
+	if ((status = handshake_check(&req, &hs, &why)) != 0) {
+		http_error(c, status, why, status == 405 ? "Allow: GET\r\n" :
+		    NULL);
+		return;
+	}
+	copy_path(c->path, sizeof(c->path), hs.path, hs.path_len);
+	c->proto = hs.subproto;
+	if ((n = handshake_response(reply, sizeof(reply), &hs, NULL)) < 0 ||
+	    (c->reply = strndup(reply, (size_t)n)) == NULL) {
+		http_error(c, 500, "out of memory", NULL);
+		return;
+	}
+	/* What follows the head is WebSocket data: it stays in rx. */
+	buf_consume(&c->rx, (size_t)r);
+	c->state = CONN_CONNECTING;
+	set_timer(c, cfg->connect_timeout);
+	if (c->be.ops->open(&c->be, &cfg->connect) == -1)
+		http_error(c, 502, c->be.error, NULL);
+}
+
+/*
+ * Start the close handshake: our close frame goes out after the frame being
+ * written, and, with drain, after what the backend already sent.
+ */
+/* Backend bytes will not reach the client: keep the frame under way. */
+static void
+drop_frombe(struct conn *c)
+{
+	size_t keep;
+
+	c->drain_frombe = false;
+	keep = c->out_hdr_len > 0 && c->out_scratch == NULL ?
+	    c->out_pl_left : 0;
+	c->frombe.len = keep;
+	if (keep == 0)
+		buf_free(&c->frombe);
+}
+
+static void
+begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
+    const char *by)
+{
+
+	if (c->close_queued || c->client_done || c->state == CONN_CLOSING)
+		return;
+	c->state = CONN_CLOSING;
+	c->close_code = code;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+	if (c->closed_by == NULL)
+		c->closed_by = by;
+	c->drain_frombe = drain;
+	if (!drain)
+		drop_frombe(c);
+	set_timer(c, c->srv->cfg->close_timeout);
+}
+
+static void
+protocol_error(struct conn *c, uint16_t code, const char *reason)
+{
+	log_debug("#%" PRIu64 " protocol error: %s", c->id, reason);
+	c->client_input_done = true;
+	buf_free(&c->rx);
+	if (c->state == CONN_CLOSING && c->close_code == 0)
+		c->close_code = code;
+	begin_close(c, code, reason, false, "server");
+}
+
+static void
+close_backend(struct conn *c)
+{
+	c->be.ops->close(&c->be);
+	c->backend_open = false;
+	buf_free(&c->tobe);
+}
+
+static void
+backend_io_error(struct conn *c, const char *what, int err)
+{
+	log_warnx("#%" PRIu64 " backend %s: %s: %s", c->id, c->be.peer, what,
+	    strerror(err));
+	close_backend(c);
+	begin_close(c, WS_CLOSE_INTERNAL, "backend error", true, "backend");
+}
+
+/* The client side is finished: its socket is closed, its output dropped. */
+static void
+client_finish(struct conn *c)
+{
+	ev_io_stop(c->srv->loop, &c->crio);
+	ev_io_stop(c->srv->loop, &c->cwio);
+	transport_close(&c->t);
+	c->client_done = true;
+	c->client_input_done = true;
+	buf_free(&c->rx);
+	buf_free(&c->frombe);
+	buf_free(&c->wire);
+	free(c->out_scratch);
+	c->out_scratch = NULL;
+	c->out_hdr_len = 0;
+	if (c->closed_by == NULL) {
+		/* Gone without a close frame. */
+		c->closed_by = "client";
+		c->close_code = WS_CLOSE_ABNORMAL;
+	}
+	if (c->state == CONN_OPEN) {
+		c->state = CONN_CLOSING;
+		/* Bound the time the backend gets to take the rest. */
+		set_timer(c, c->srv->cfg->close_timeout);
+	}
+}
+
+static void
+queue_control(struct conn *c, uint8_t opcode, const uint8_t *data,
+    size_t len)
+{
+	uint8_t hdr[WS_HEADER_MAX];
+	size_t n;
+
+	n = ws_frame_header(hdr, opcode, true, false, len, NULL);
+	/* process_rx() keeps WIRE_RESERVE free, so both fit. */
+	buf_append(&c->wire, hdr, n);
+	buf_append(&c->wire, data, len);
+}
+
+/* How many payload bytes the backend side can take now. */
+static size_t
+rx_room(struct conn *c)
+{
+	size_t avail;
+
+	if (!c->backend_open || c->backend_shut)
+		return (SIZE_MAX);	/* nowhere to go: parse and drop */
+	if (buf_reserve(&c->tobe, &avail) == NULL)
+		return (0);
+	if (c->proto == HS_PROTO_BASE64)
+		return (avail > 3 ? (avail - 3) / 3 * 4 : 0);
+	return (avail);
+}
+
+static int
+deliver(struct conn *c, const struct ws_msg_ev *ev)
+{
+	uint8_t *p;
+	size_t avail;
+	ssize_t n;
+
+	if (!c->backend_open || c->backend_shut || ev->len == 0)
+		return (0);
+	p = buf_reserve(&c->tobe, &avail);
+	if (c->proto == HS_PROTO_BASE64 && ev->opcode == WS_OP_TEXT) {
+		n = b64_dec_update(&c->b64, p, (const char *)ev->data,
+		    ev->len);
+		if (n < 0)
+			return (-1);
+	} else {
+		memcpy(p, ev->data, ev->len);
+		n = (ssize_t)ev->len;
+	}
+	buf_commit(&c->tobe, (size_t)n);
+	c->rx_bytes += (uint64_t)n;
+	return (0);
+}
+
+static void
+client_close_received(struct conn *c, const struct ws_msg_ev *ev)
+{
+	c->close_received = true;
+	c->client_input_done = true;
+	if (!c->close_queued && c->state != CONN_CLOSING) {
+		begin_close(c, ev->code, "", false, "client");
+		/* 1005 means "no code": the echo has an empty payload. */
+		c->echo_empty = ev->code == WS_CLOSE_NO_STATUS;
+		snprintf(c->close_reason, sizeof(c->close_reason), "%.*s",
+		    (int)ev->reason_len, ev->reason);
+	} else if (!c->close_queued)
+		drop_frombe(c);	/* no point finishing the drain */
+}
+
+/* Parse what the client sent and hand payload to the backend buffer. */
+static enum rx_result
+process_rx(struct conn *c)
+{
+	struct ws_msg_ev ev;
+	ssize_t n;
+
+	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
+		return (RX_DONE);
+	if (c->client_input_done)
+		return (RX_DONE);
+	for (;;) {
+		if (buf_space(&c->wire) < WIRE_RESERVE)
+			return (RX_BLOCKED);
+		n = ws_msg_feed(&c->msg, buf_data(&c->rx), buf_len(&c->rx),
+		    rx_room(c), &ev);
+		if (n < 0) {
+			protocol_error(c, ev.code, ev.reason);
+			return (RX_DONE);
+		}
+		buf_consume(&c->rx, (size_t)n);
+		switch (ev.type) {
+		case WS_MSG_NONE:
+			if (n == 0)
+				return (ws_parser_in_payload(&c->msg.parser) &&
+				    buf_len(&c->rx) > 0 ? RX_BLOCKED : RX_MORE);
+			break;
+		case WS_MSG_DATA:
+			if (!c->in_message) {
+				c->in_message = true;
+				b64_dec_init(&c->b64);
+			}
+			if (deliver(c, &ev) == -1) {
+				protocol_error(c, WS_CLOSE_BAD_DATA,
+				    "invalid base64 in text message");
+				return (RX_DONE);
+			}
+			break;
+		case WS_MSG_END:
+			if (c->in_message && c->proto == HS_PROTO_BASE64 &&
+			    ev.opcode == WS_OP_TEXT &&
+			    b64_dec_final(&c->b64) == -1) {
+				protocol_error(c, WS_CLOSE_BAD_DATA,
+				    "invalid base64 in text message");
+				return (RX_DONE);
+			}
+			c->in_message = false;
+			break;
+		case WS_MSG_PING:
+			if (!c->close_queued)
+				queue_control(c, WS_OP_PONG, ev.data, ev.len);
+			break;
+		case WS_MSG_PONG:
+			break;
+		case WS_MSG_CLOSE:
+			client_close_received(c, &ev);
+			buf_free(&c->rx);
+			return (RX_DONE);
+		}
+	}
+}
+
+static void
+flush_backend(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->backend_open && buf_len(&c->tobe) > 0) {
+		n = c->be.ops->write(&c->be, buf_data(&c->tobe),
+		    buf_len(&c->tobe));
+		if (n < 0) {
+			if (errno != EAGAIN)
+				backend_io_error(c, "write", errno);
+			return;
+		}
+		buf_consume(&c->tobe, (size_t)n);
+	}
+}
+
+static bool
+can_start_frame(const struct conn *c)
+{
+	return (c->out_hdr_len == 0 && !c->close_queued &&
+	    buf_len(&c->frombe) > 0 && (c->state == CONN_OPEN ||
+	    (c->state == CONN_CLOSING && c->drain_frombe)));
+}
+
+static bool
+close_ready(const struct conn *c)
+{
+	return (c->state == CONN_CLOSING && !c->close_queued &&
+	    !c->client_done && c->out_hdr_len == 0 &&
+	    (!c->drain_frombe || buf_len(&c->frombe) == 0));
+}
+
+static bool
+has_output(const struct conn *c)
+{
+	return (!c->client_done && (buf_len(&c->wire) > 0 ||
+	    c->out_hdr_len > 0 || can_start_frame(c) || close_ready(c)));
+}
+
+static int
+start_frame(struct conn *c)
+{
+	size_t len = buf_len(&c->frombe), enc;
+
+	if (c->proto == HS_PROTO_BASE64) {
+		if (len > CONN_B64_CHUNK)
+			len = CONN_B64_CHUNK;
+		if ((c->out_scratch = malloc(B64_ENCODED_LEN(len) + 1)) ==
+		    NULL)
+			return (-1);
+		enc = b64_encode((char *)c->out_scratch, buf_data(&c->frombe),
+		    len);
+		buf_consume(&c->frombe, len);
+		c->out_scratch_off = 0;
+		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_TEXT, true,
+		    false, enc, NULL);
+		c->out_pl_left = enc;
+	} else {
+		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
+		    true, false, len, NULL);
+		c->out_pl_left = len;
+	}
+	c->out_hdr_off = 0;
+	c->tx_bytes += len;
+	return (0);
+}
+
+static void
+queue_close(struct conn *c)
+{
+	uint8_t payload[WS_CONTROL_MAX];
+	size_t n;
+
+	n = ws_msg_close_payload(payload, c->echo_empty ? 0 : c->close_code,
+	    c->closed_by != NULL && strcmp(c->closed_by, "client") == 0 ?
+	    "" : c->close_reason);
+	queue_control(c, WS_OP_CLOSE, payload, n);
+	c->close_queued = true;
+}
+
+/* Write what is ready for the client: wire bytes, then data frames. */
+static void
+flush_client(struct conn *c)
+{
+	struct iovec iov[3];
+	size_t wire_n, hdr_n, pl_n, r;
+	ssize_t n;
+	int niov;
+
+	while (!c->client_done) {
+		niov = 0;
+		wire_n = hdr_n = pl_n = 0;
+		if (c->out_hdr_len == 0 && buf_len(&c->wire) > 0) {
+			wire_n = buf_len(&c->wire);
+			iov[niov].iov_base = buf_data(&c->wire);
+			iov[niov++].iov_len = wire_n;
+		}
+		if (close_ready(c)) {
+			queue_close(c);
+			continue;
+		}
+		if (can_start_frame(c) && start_frame(c) == -1) {
+			log_warnx("#%" PRIu64 " out of memory", c->id);
+			client_finish(c);
+			return;
+		}
+		if (c->out_hdr_len > 0) {
+			hdr_n = c->out_hdr_len - c->out_hdr_off;
+			iov[niov].iov_base = c->out_hdr + c->out_hdr_off;
+			iov[niov++].iov_len = hdr_n;
+			pl_n = c->out_pl_left;
+			iov[niov].iov_base = c->out_scratch != NULL ?
+			    c->out_scratch + c->out_scratch_off :
+			    buf_data(&c->frombe);
+			iov[niov++].iov_len = pl_n;
+		}
+		if (niov == 0)
+			return;
+		n = transport_writev(&c->t, iov, niov);
+		if (n < 0) {
+			if (errno != EAGAIN) {
+				log_debug("#%" PRIu64 " client write: %s",
+				    c->id, strerror(errno));
+				client_finish(c);
+			}
+			return;
+		}
+		r = (size_t)n;
+		if (wire_n > 0) {
+			buf_consume(&c->wire, r < wire_n ? r : wire_n);
+			if (r < wire_n)
+				return;
+			r -= wire_n;
+		}
+		if (hdr_n > 0) {
+			c->out_hdr_off += r < hdr_n ? r : hdr_n;
+			if (r < hdr_n)
+				return;
+			r -= hdr_n;
+			c->out_pl_left -= r;
+			if (c->out_scratch != NULL)
+				c->out_scratch_off += r;
+			else
+				buf_consume(&c->frombe, r);
+			if (c->out_pl_left > 0)
+				return;
+			c->out_hdr_len = 0;
+			free(c->out_scratch);
+			c->out_scratch = NULL;
+		}
+	}
+}
+
+/* Is backend input thrown away (the client will not get it)? */
+static bool
+backend_discarding(const struct conn *c)
+{
+	return (c->client_done || c->close_queued ||
+	    (c->state == CONN_CLOSING && !c->drain_frombe) ||
+	    c->state == CONN_LINGER);
+}
+
+static void
+backend_readable(struct conn *c)
+{
+	uint8_t sink[16384];
+	uint8_t *p;
+	size_t avail;
+	ssize_t n;
+
+	if (backend_discarding(c)) {
+		n = c->be.ops->read(&c->be, sink, sizeof(sink));
+	} else {
+		if ((p = buf_reserve(&c->frombe, &avail)) == NULL ||
+		    avail == 0)
+			return;
+		if ((n = c->be.ops->read(&c->be, p, avail)) > 0)
+			buf_commit(&c->frombe, (size_t)n);
+	}
+	if (n > 0)
+		return;
+	if (n == 0) {
+		c->backend_eof = true;
+		begin_close(c, WS_CLOSE_NORMAL, "", true, "backend");
+	} else if (errno != EAGAIN) {
+		if (backend_discarding(c)) {
+			close_backend(c);
+			return;
+		}
+		backend_io_error(c, "read", errno);
+	}
+}
+
+static void
+on_backend_event(struct backend *b, enum backend_event ev)
+{
+	struct conn *c = conn_check(b->owner);
+
+	switch (ev) {
+	case BACKEND_CONNECTED:
+		if (c->state != CONN_CONNECTING)
+			break;
+		ev_timer_stop(c->srv->loop, &c->timer);
+		c->backend_open = true;
+		c->state = CONN_OPEN;
+		buf_append(&c->wire, c->reply, strlen(c->reply));
+		free(c->reply);
+		c->reply = NULL;
+		c->logged_open = true;
+		log_info("#%" PRIu64 " open peer=%s path=%s backend=%s", c->id,
+		    c->peer, c->path, c->be.peer);
+		break;
+	case BACKEND_FAILED:
+		if (c->state == CONN_CONNECTING)
+			http_error(c, 502, c->be.error, NULL);
+		break;
+	case BACKEND_READABLE:
+		backend_readable(c);
+		break;
+	case BACKEND_WRITABLE:
+		break;			/* conn_step() flushes */
+	}
+	conn_step(c);
+}
+
+static void
+client_read(struct conn *c)
+{
+	uint8_t sink[16384], *p;
+	size_t avail;
+	ssize_t n;
+
+	if (c->state == CONN_LINGER) {
+		n = transport_read(&c->t, sink, sizeof(sink));
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			client_finish(c);
+		return;
+	}
+	if ((p = buf_reserve(&c->rx, &avail)) == NULL) {
+		log_warnx("#%" PRIu64 " out of memory", c->id);
+		client_finish(c);
+		return;
+	}
+	if (avail == 0)
+		return;
+	n = transport_read(&c->t, p, avail);
+	if (n > 0) {
+		buf_commit(&c->rx, (size_t)n);
+		return;
+	}
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n < 0)
+		log_debug("#%" PRIu64 " client read: %s", c->id,
+		    strerror(errno));
+	/* EOF: what is already in rx is still processed. */
+	c->client_eof = true;
+}
+
+static void
+client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = CONN_OF(w, crio);
+
+	(void)loop;
+	(void)revents;
+	client_read(c);
+	conn_step(c);
+}
+
+static void
+client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = CONN_OF(w, cwio);
+
+	(void)loop;
+	(void)revents;
+	conn_step(c);
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = CONN_OF(w, timer);
+	char why[160];
+
+	(void)loop;
+	(void)revents;
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+		log_info("#%" PRIu64 " peer=%s handshake timeout", c->id,
+		    c->peer);
+		conn_free(c);
+		return;
+	case CONN_CONNECTING:
+		snprintf(why, sizeof(why), "connect to %s: timed out",
+		    c->be.peer);
+		http_error(c, 502, why, NULL);
+		break;
+	case CONN_OPEN:
+		break;
+	case CONN_CLOSING:
+	case CONN_HTTP_ERROR:
+	case CONN_LINGER:
+		log_debug("#%" PRIu64 " close timeout", c->id);
+		conn_free(c);
+		return;
+	}
+	conn_step(c);
+}
+
+static void
+update_watchers(struct conn *c)
+{
+	struct ev_loop *loop = c->srv->loop;
+	bool rd = false, wr, brd = false, bwr = false;
+
+	if (!c->client_done && !c->client_eof) {
+		switch (c->state) {
+		case CONN_HANDSHAKE:
+		case CONN_OPEN:
+		case CONN_CLOSING:
+			rd = !c->client_input_done && buf_space(&c->rx) > 0;
+			break;
+		case CONN_LINGER:
+			rd = true;
+			break;
+		case CONN_CONNECTING:
+		case CONN_HTTP_ERROR:
+			break;
+		}
+	}
+	wr = has_output(c);
+	if (rd != (ev_is_active(&c->crio) != 0)) {
+		if (rd)
+			ev_io_start(loop, &c->crio);
+		else
+			ev_io_stop(loop, &c->crio);
+	}
+	if (wr != (ev_is_active(&c->cwio) != 0)) {
+		if (wr)
+			ev_io_start(loop, &c->cwio);
+		else
+			ev_io_stop(loop, &c->cwio);
+	}
+	if (c->backend_open) {
+		if (!c->backend_eof)
+			brd = backend_discarding(c) ||
+			    (c->state == CONN_OPEN &&
+			    buf_space(&c->frombe) > 0);
+		bwr = !c->backend_shut && buf_len(&c->tobe) > 0;
+		c->be.ops->want(&c->be, brd, bwr);
+	}
+}
+
+/* One pass of work after any event; may free c. */
+static void
+conn_step(struct conn *c)
+{
+	enum rx_result rr = RX_MORE;
+
+	if (c->state == CONN_HANDSHAKE && !c->client_eof)
+		try_handshake(c);
+	if (c->state == CONN_OPEN || c->state == CONN_CLOSING)
+		rr = process_rx(c);
+	flush_backend(c);
+	flush_client(c);
+	if (c->client_eof && !c->client_done && rr != RX_BLOCKED)
+		client_finish(c);
+
+	/* Our close is out and no more input is wanted: close politely. */
+	if (!c->client_done && (c->state == CONN_CLOSING ||
+	    c->state == CONN_HTTP_ERROR) && !has_output(c) &&
+	    (c->state == CONN_HTTP_ERROR || (c->close_queued &&
+	    c->client_input_done))) {
+		transport_shutdown(&c->t);
+		c->state = CONN_LINGER;
+	}
+	/* The client will send no more: the backend gets EOF once fed. */
+	if (c->backend_open && !c->backend_shut && c->client_input_done &&
+	    buf_len(&c->tobe) == 0) {
+		c->be.ops->shutdown_write(&c->be);
+		c->backend_shut = true;
+	}
+	if (c->backend_open && c->backend_shut && c->backend_eof)
+		close_backend(c);
+	if (c->client_done && !c->backend_open) {
+		conn_free(c);
+		return;
+	}
+	if (buf_len(&c->tobe) == 0)
+		buf_release(&c->tobe);
+	if (buf_len(&c->frombe) == 0)
+		buf_release(&c->frombe);
+	if (buf_len(&c->rx) == 0)
+		buf_release(&c->rx);
+	update_watchers(c);
+}
+
+static void
+conn_free(struct conn *c)
+{
+	struct server *srv = c->srv;
+	struct ev_loop *loop = srv->loop;
+
+	if (c->logged_open)
+		log_info("#%" PRIu64 " close peer=%s path=%s backend=%s "
+		    "rx=%" PRIu64 " tx=%" PRIu64 " time=%.3fs code=%u by=%s "
+		    "reason=%s", c->id, c->peer, c->path, c->be.peer,
+		    c->rx_bytes, c->tx_bytes, ev_now(loop) - c->started,
+		    c->close_code != 0 ? c->close_code : WS_CLOSE_ABNORMAL,
+		    c->closed_by != NULL ? c->closed_by : "server",
+		    c->close_reason[0] != '\0' ? c->close_reason : "-");
+	ev_io_stop(loop, &c->crio);
+	ev_io_stop(loop, &c->cwio);
+	ev_timer_stop(loop, &c->timer);
+	transport_close(&c->t);
+	c->be.ops->close(&c->be);
+	buf_free(&c->rx);
+	buf_free(&c->tobe);
+	buf_free(&c->frombe);
+	buf_free(&c->wire);
+	free(c->out_scratch);
+	free(c->reply);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->magic = 0;
+	free(c);
+	srv->nconns--;
+	server_conn_gone(srv);
+}
+
+struct conn *
+conn_new(struct server *srv, int fd, const struct sockaddr *sa)
+{
+	const struct config *cfg = srv->cfg;
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return (NULL);
+	}
+	c->magic = CONN_MAGIC;
+	c->srv = srv;
+	c->id = ++srv->next_id;
+	c->state = CONN_HANDSHAKE;
+	transport_plain(&c->t, fd);
+	ev_io_init(&c->crio, client_read_cb, fd, EV_READ);
+	ev_io_init(&c->cwio, client_write_cb, fd, EV_WRITE);
+	ev_init(&c->timer, timer_cb);
+	backend_init(&c->be, srv->loop, &backend_tcp_ops, on_backend_event, c);
+	buf_init(&c->rx, cfg->max_header > CONN_RX_SIZE ? cfg->max_header :
+	    CONN_RX_SIZE);
+	buf_init(&c->tobe, CONN_TOBE_SIZE);
+	buf_init(&c->frombe, CONN_FROMBE_SIZE);
+	buf_init(&c->wire, CONN_WIRE_SIZE);
+	ws_msg_init(&c->msg, WS_SERVER, cfg->max_message);
+	fmt_peer(sa, c->peer, sizeof(c->peer));
+	snprintf(c->path, sizeof(c->path), "-");
+	c->started = ev_now(srv->loop);
+	c->next = srv->conns;
+	if (srv->conns != NULL)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	set_timer(c, cfg->handshake_timeout);
+	update_watchers(c);
+	return (c);
+}
+
+void
+conn_shutdown(struct conn *c)
+{
+	conn_check(c);
+	switch (c->state) {
+	case CONN_OPEN:
+		begin_close(c, WS_CLOSE_GOING_AWAY, "server shutting down",
+		    false, "server");
+		conn_step(c);
+		break;
+	case CONN_CLOSING:
+	case CONN_LINGER:
+		break;		/* already on its way out */
+	default:
+		conn_free(c);
+	}
+}
+
+void
+conn_abort(struct conn *c)
+{
+	conn_free(conn_check(c));
+}

@@ -1,0 +1,114 @@
+/*
+ * conn.h - one client connection: an explicit state machine that owns its
+ * client socket, its backend, its watchers, timer and buffers, and moves
+ * bytes between the two sides with bounded memory.
+ */
+#ifndef WSB_CONN_H
+#define WSB_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <ev.h>
+
+#include "b64.h"
+#include "backend.h"
+#include "buf.h"
+#include "handshake.h"
+#include "transport.h"
+#include "ws_msg.h"
+
+struct server;
+
+/* Every per-connection buffer size is set here (see docs on memory). */
+#define CONN_RX_SIZE	(128 * 1024)	/* client bytes not yet parsed */
+#define CONN_TOBE_SIZE	(128 * 1024)	/* payload waiting for the backend */
+#define CONN_FROMBE_SIZE (128 * 1024)	/* backend bytes waiting to go out */
+#define CONN_WIRE_SIZE	4096		/* HTTP replies and control frames */
+#define CONN_B64_CHUNK	(48 * 1024)	/* raw bytes per base64 frame */
+
+#define CONN_MAGIC	0x77736263	/* "wsbc" */
+
+enum conn_state {
+	CONN_HANDSHAKE,		/* reading the request head */
+	CONN_CONNECTING,	/* head accepted; backend being reached */
+	CONN_OPEN,		/* 101 sent: data flows both ways */
+	CONN_CLOSING,		/* close handshake under way */
+	CONN_HTTP_ERROR,	/* sending an HTTP error reply */
+	CONN_LINGER		/* all sent and SHUT_WR: reading to EOF */
+};
+
+struct conn {
+	uint32_t	magic;		/* CONN_MAGIC while alive */
+	enum conn_state	state;
+	struct server	*srv;
+	uint64_t	id;		/* for the log */
+	struct conn	*prev, *next;	/* srv->conns */
+
+	struct transport t;		/* client byte stream */
+	ev_io		crio;		/* client readable */
+	ev_io		cwio;		/* client writable */
+	ev_timer	timer;		/* the current phase's deadline */
+	struct backend	be;		/* the other side */
+
+	struct buf	rx;		/* client → us: head, then frames */
+	struct buf	tobe;		/* decoded payload → backend */
+	struct buf	frombe;		/* backend → client, unframed */
+	struct buf	wire;		/* ready bytes: HTTP, control frames */
+
+	struct ws_msg	msg;		/* inbound message rules */
+	enum hs_subproto proto;		/* negotiated subprotocol */
+	struct b64_dec	b64;		/* base64 subprotocol decoder */
+
+	/* The outbound data frame being written, if out_hdr_len > 0. */
+	uint8_t		out_hdr[WS_HEADER_MAX];
+	size_t		out_hdr_len;
+	size_t		out_hdr_off;	/* header bytes written */
+	size_t		out_pl_left;	/* payload bytes still to write */
+	uint8_t		*out_scratch;	/* encoded payload, or NULL: frombe */
+	size_t		out_scratch_off;
+
+	/* Close handshake. */
+	bool		close_queued;	/* our close frame is in wire */
+	bool		close_received;	/* the client's close arrived */
+	bool		drain_frombe;	/* send frombe before our close */
+	uint16_t	close_code;	/* what we send (or log) */
+	char		close_reason[64];
+	const char	*closed_by;	/* "client", "server", "backend" */
+
+	bool		echo_empty;	/* our close has no payload (1005) */
+	bool		in_message;	/* inside a client data message */
+	bool		client_eof;	/* client sent EOF or failed */
+	bool		client_input_done; /* no more client data wanted */
+	bool		client_done;	/* client socket closed */
+	bool		backend_open;	/* backend connected, not closed */
+	bool		backend_eof;	/* backend sent EOF */
+	bool		backend_shut;	/* we sent the backend EOF */
+	bool		logged_open;	/* the open line was logged */
+
+	char		*reply;		/* the 101 answer, until sent */
+	char		peer[64];	/* client address */
+	char		path[128];	/* request path, for the log */
+	uint64_t	rx_bytes;	/* payload client → backend */
+	uint64_t	tx_bytes;	/* payload backend → client */
+	ev_tstamp	started;
+};
+
+/*
+ * conn_new(srv, fd, sa): take over an accepted, non-blocking client socket
+ * and start reading its request.  Returns the connection, or NULL (fd
+ * closed) when memory is short.
+ */
+struct conn *conn_new(struct server *, int, const struct sockaddr *);
+
+/*
+ * conn_shutdown(c): the server is going away: open connections get close
+ * 1001, others are dropped.
+ */
+void	conn_shutdown(struct conn *);
+
+/* conn_abort(c): drop the connection now, whatever its state. */
+void	conn_abort(struct conn *);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * http.h - pure HTTP/1.1 request-head parser (RFC 9112 §2-§5) and a few
+ * helpers to read header values.
+ *
+ * The parser is handed (buf, len) and returns pointers and lengths into the
+ * caller's buffer; it never allocates, logs or does I/O.  It is reused for
+ * WebSocket upgrades and plain requests (static files) alike.
+ */
+#ifndef WSB_HTTP_H
+#define WSB_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HTTP_INCOMPLETE	0	/* returned while the head is not complete */
+
+struct http_header {
+	const char	*name;		/* not NUL-terminated */
+	size_t		name_len;
+	const char	*value;		/* leading/trailing blanks removed */
+	size_t		value_len;
+};
+
+struct http_request {
+	const char	*method;
+	size_t		method_len;
+	const char	*target;	/* request-target as sent */
+	size_t		target_len;
+	int		minor_version;	/* HTTP/1.x */
+	struct http_header *headers;	/* caller's array */
+	size_t		num_headers;	/* filled in */
+};
+
+/*
+ * http_parse_request(buf, len, req, max_headers):
+ * Parse a request head (request line, header fields, empty line).  The caller
+ * points req->headers at an array of max_headers entries.  Returns the length
+ * of the head (> 0) when it is complete, HTTP_INCOMPLETE when more bytes are
+ * needed, or a negative HTTP status on error: -400 malformed, -431 more than
+ * max_headers fields, -505 not HTTP/1.x.  Obsolete line folding, a bare CR,
+ * NUL or other control characters, and whitespace before a colon are errors.
+ * A lone LF is accepted as a line end (RFC 9112 §2.2).  Bytes after the head
+ * belong to the caller.
+ */
+int	http_parse_request(const char *, size_t, struct http_request *, size_t);
+
+/*
+ * http_find_header(req, name, from): index of the first header at or after
+ * index from whose name equals name (case-insensitive), or -1.
+ */
+int	http_find_header(const struct http_request *, const char *, size_t);
+
+/* http_token_eq(s, len, token): s equals token, case-insensitive. */
+bool	http_token_eq(const char *, size_t, const char *);
+
+/*
+ * http_list_has(req, name, token): true if any header called name carries
+ * token in its comma-separated list (case-insensitive, blanks ignored).
+ */
+bool	http_list_has(const struct http_request *, const char *, const char *);
+
+/*
+ * http_list_next(s, len, pos, elem, elem_len): walk a comma-separated list.
+ * Starting at *pos, store the next non-empty element (blanks trimmed) and
+ * advance *pos.  Returns false at the end of the list.
+ */
+bool	http_list_next(const char *, size_t, size_t *, const char **,
+	    size_t *);
+
+/* http_reason(status): the reason phrase for status ("Bad Request"). */
+const char *http_reason(int);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * server.h - what one process's loop serves: its configuration, its
+ * connections and its listeners.  One per worker process, reached from
+ * watchers through ev_userdata(loop).
+ */
+#ifndef WSB_SERVER_H
+#define WSB_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ev.h>
+
+#include "config.h"
+
+struct conn;
+struct listener;
+
+struct server {
+	struct ev_loop	*loop;
+	const struct config *cfg;	/* read-only while running */
+	struct listener	*listeners;	/* array of nlisteners */
+	size_t		nlisteners;
+	struct conn	*conns;		/* every live connection */
+	unsigned	nconns;
+	uint64_t	next_id;	/* connection ids, for the log */
+	bool		draining;	/* shutting down: no new work */
+};
+
+/* server_conn_gone(srv): called by conn.c after a connection is freed. */
+void	server_conn_gone(struct server *);
+
+#endif
