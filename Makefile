@@ -26,9 +26,9 @@ LDFLAGS_ALL = $(LDFLAGS)
 
 VERSION	 = $(shell cat VERSION)
 
-PURE	 = utf8 ws_frame ws_msg b64 http handshake
-IO	 = main config log buf listen conn backend backend_tcp transport \
-	   resolve
+PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env
+IO	 = main config log buf listen conn backend backend_tcp backend_proc \
+	   transport resolve
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZERS	 = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -56,6 +56,22 @@ backend_init(struct backend *b, struct ev_loop *loop,
 	b->addrs = b->next_addr = NULL;
 	b->peer[0] = '\0';
 	b->error[0] = '\0';
+	b->fail_status = 502;
+	b->efd = -1;
+}
+
+const struct backend_ops *
+backend_ops_for(const struct target *t)
+{
+	switch (t->kind) {
+	case TARGET_PROGRAM:
+	case TARGET_DIR:
+		return (&backend_proc_ops);
+	case TARGET_TCP:
+	case TARGET_UNIX:
+		break;
+	}
+	return (&backend_tcp_ops);
 }
 
 ssize_t

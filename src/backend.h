@@ -17,7 +17,20 @@
 #include "config.h"
 
 struct backend;
+struct handshake;
+struct http_request;
 struct resolve_req;
+
+/* What a backend may need to know of the request it serves. */
+struct backend_req {
+	const struct http_request *req;	/* valid during open() only */
+	const struct handshake *hs;	/* valid during open() only */
+	const char	*peer_addr;	/* client address, text */
+	const char	*peer_port;
+	const char	*remote_user;	/* NULL unless authenticated */
+	uint64_t	conn_id;
+	bool		tls;
+};
 
 enum backend_event {
 	BACKEND_CONNECTED,	/* open() finished: data may flow */
@@ -32,7 +45,8 @@ struct backend_ops {
 	/* Start connecting (or spawning); BACKEND_CONNECTED or
 	 * BACKEND_FAILED follows from the loop.  -1 on immediate failure
 	 * with b->error set. */
-	int	(*open)(struct backend *, const struct target *);
+	int	(*open)(struct backend *, const struct target *,
+		    const struct backend_req *);
 	/* Like read(2)/write(2): -1 with errno EAGAIN when they would block. */
 	ssize_t	(*read)(struct backend *, void *, size_t);
 	ssize_t	(*write)(struct backend *, const void *, size_t);
@@ -59,6 +73,22 @@ struct backend {
 	struct addrinfo	*next_addr;	/* next one to try */
 	char		peer[64];	/* address connected to, for the log */
 	char		error[192];	/* why open() failed */
+	int		fail_status;	/* HTTP status for that failure */
+	bool		detachable;	/* may close before its EOF once the
+					   client is gone (programs) */
+	uint16_t	eof_code;	/* close code its EOF means (0: 1000) */
+	char		eof_reason[64];	/* and the reason to send */
+
+	/* Program backend. */
+	pid_t		pid;		/* running child, or 0 */
+	ev_child	child;		/* its exit */
+	bool		exited;		/* reaped; status is valid */
+	bool		out_eof;	/* stdout reached EOF */
+	int		efd;		/* stderr pipe (--stderr log), or -1 */
+	ev_io		eio;
+	char		eline[512];	/* stderr line being gathered */
+	size_t		elen;
+	uint64_t	conn_id;	/* for stderr log lines */
 };
 
 /*
@@ -81,5 +111,18 @@ void	backend_fd_want(struct backend *, bool, bool);
 void	backend_fd_close(struct backend *);
 
 extern const struct backend_ops backend_tcp_ops;
+extern const struct backend_ops backend_proc_ops;
+
+/* backend_ops_for(t): the implementation that serves target t. */
+const struct backend_ops *backend_ops_for(const struct target *);
+
+/*
+ * backend_proc_orphans(): programs whose connection is gone but which have
+ * not exited yet (they get SIGTERM, then SIGKILL).
+ */
+unsigned backend_proc_orphans(void);
+
+/* backend_proc_kill_all(): SIGKILL and reap every orphan; for exit. */
+void	backend_proc_kill_all(void);
 
 #endif

@@ -140,12 +140,14 @@ tcp_resolved(void *arg, struct addrinfo *res, int gai_err)
 }
 
 static int
-tcp_open(struct backend *b, const struct target *t)
+tcp_open(struct backend *b, const struct target *t,
+    const struct backend_req *req)
 {
 	struct sockaddr_un sun;
 	struct addrinfo hints, *res;
 	int err;
 
+	(void)req;
 	ev_init(&b->wio, tcp_connect_cb);
 	if (t->kind == TARGET_UNIX) {
 		memset(&sun, 0, sizeof(sun));

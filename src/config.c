@@ -20,18 +20,40 @@
 #define DEFAULT_CONNECT_TIMEOUT		10.0
 #define DEFAULT_CLOSE_TIMEOUT		5.0
 #define DEFAULT_SHUTDOWN_GRACE		10.0
+#define DEFAULT_CLOSE_GRACE		1.0
+#define DEFAULT_PASSENV			"PATH,LD_LIBRARY_PATH"
 
 static const char usage_text[] =
 "Usage: wsbridge [OPTIONS] --listen [ADDR:]PORT --connect TARGET\n"
+"       wsbridge [OPTIONS] --listen [ADDR:]PORT -- PROGRAM [ARGS...]\n"
+"       wsbridge [OPTIONS] --listen [ADDR:]PORT --dir DIR\n"
 "\n"
-"Accept WebSocket connections and bridge each one to a TCP or Unix-socket\n"
-"backend, both directions at once.\n"
+"Accept WebSocket connections and bridge each one, both directions at once,\n"
+"to a TCP or Unix-socket backend, or to a program spawned for it.\n"
 "\n"
 "Listening and backend:\n"
 "  -l, --listen [ADDR:]PORT   listen on ADDR (IPv4, [IPv6] or a host name)\n"
 "                             and PORT; without ADDR on every address, IPv4\n"
 "                             and IPv6.  Repeat for more listeners.\n"
 "  -c, --connect TARGET       backend: HOST:PORT, [IPv6]:PORT or unix:/PATH\n"
+"  -- PROGRAM [ARGS...]       spawn PROGRAM (no shell) for each connection:\n"
+"                             its stdin and stdout are the WebSocket\n"
+"      --dir DIR              spawn DIR/NAME for a request to /NAME\n"
+"\n"
+"Program mode:\n"
+"      --binary               pass bytes as binary messages; default: each\n"
+"                             line of output is a text message and each\n"
+"                             message is written as a line\n"
+"      --stderr MODE          log (each line to the log), inherit or null\n"
+"                             (default log)\n"
+"      --passenv LIST         parent variables to pass on, comma-separated\n"
+"                             (default PATH,LD_LIBRARY_PATH)\n"
+"      --env NAME=VALUE       set a variable for programs; repeatable\n"
+"      --close-grace MS       after the client leaves, wait MS before\n"
+"                             SIGTERM, then MS more before SIGKILL\n"
+"                             (default 1000)\n"
+"      --max-forks N          programs running at once; beyond that the\n"
+"                             upgrade gets 503 (default 0, no limit)\n"
 "\n"
 "Limits and timeouts:\n"
 "      --max-message BYTES    close 1009 on a larger message (default 0,\n"
@@ -61,7 +83,14 @@ enum opt_id {
 	OPT_CONNECT_TIMEOUT,
 	OPT_CLOSE_TIMEOUT,
 	OPT_SHUTDOWN_GRACE,
-	OPT_LOG_LEVEL
+	OPT_LOG_LEVEL,
+	OPT_DIR,
+	OPT_BINARY,
+	OPT_STDERR,
+	OPT_PASSENV,
+	OPT_ENV,
+	OPT_CLOSE_GRACE,
+	OPT_MAX_FORKS
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +103,13 @@ static const struct option long_opts[] = {
 	{ "close-timeout",	required_argument, NULL, OPT_CLOSE_TIMEOUT },
 	{ "shutdown-grace",	required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
+	{ "dir",		required_argument, NULL, OPT_DIR },
+	{ "binary",		no_argument,	   NULL, OPT_BINARY },
+	{ "stderr",		required_argument, NULL, OPT_STDERR },
+	{ "passenv",		required_argument, NULL, OPT_PASSENV },
+	{ "env",		required_argument, NULL, OPT_ENV },
+	{ "close-grace",	required_argument, NULL, OPT_CLOSE_GRACE },
+	{ "max-forks",		required_argument, NULL, OPT_MAX_FORKS },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -215,7 +251,8 @@ set_connect(struct config *cfg, const char *arg, char *err, size_t errlen)
 	struct target *t = &cfg->connect;
 
 	if (t->display != NULL)
-		return (fail(err, errlen, "--connect given twice"));
+		return (fail(err, errlen, "give one of --connect, --dir or a "
+		    "program"));
 	if (strncmp(arg, "unix:", 5) == 0) {
 		if (arg[5] == '\0')
 			return (fail(err, errlen, "bad --connect '%s': empty "
@@ -243,10 +280,96 @@ set_connect(struct config *cfg, const char *arg, char *err, size_t errlen)
 	return (0);
 }
 
+/* Append a copy of s to a NULL-terminated list. */
+static int
+list_add(char ***list, const char *s, size_t len)
+{
+	size_t n = 0;
+	char **l;
+
+	while (*list != NULL && (*list)[n] != NULL)
+		n++;
+	if ((l = realloc(*list, (n + 2) * sizeof(*l))) == NULL)
+		return (-1);
+	*list = l;
+	if ((l[n] = strndup(s, len)) == NULL)
+		return (-1);
+	l[n + 1] = NULL;
+	return (0);
+}
+
+static void
+list_free(char **list)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+}
+
+static bool
+env_name_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return (false);
+	for (i = 0; i < len; i++)
+		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z')))
+			return (false);
+	return (true);
+}
+
+/* --passenv: take "NAME=VALUE" of each listed parent variable now. */
+static int
+set_passenv(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg, *end, *val;
+	char name[256];
+	size_t len;
+
+	list_free(cfg->inherit);
+	cfg->inherit = NULL;
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len > 0) {
+			if (!env_name_ok(p, len) || len >= sizeof(name))
+				return (fail(err, errlen, "bad --passenv '%s': "
+				    "'%.*s' is not a variable name", arg,
+				    (int)len, p));
+			memcpy(name, p, len);
+			name[len] = '\0';
+			if ((val = getenv(name)) != NULL) {
+				char *var;
+
+				if (asprintf(&var, "%s=%s", name, val) == -1)
+					return (fail(err, errlen,
+					    "out of memory"));
+				if (list_add(&cfg->inherit, var,
+				    strlen(var)) == -1) {
+					free(var);
+					return (fail(err, errlen,
+					    "out of memory"));
+				}
+				free(var);
+			}
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return (0);
+}
+
 static int
 set_option(struct config *cfg, int id, const char *arg, char *err,
     size_t errlen)
 {
+	const char *eq;
 	uint64_t v;
 	double *secs;
 
@@ -287,6 +410,53 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 			return (fail(err, errlen, "bad --log-level '%s': "
 			    "expected error, warn, info or debug", arg));
 		return (0);
+	case OPT_DIR:
+		if (cfg->connect.display != NULL)
+			return (fail(err, errlen, "give one of --connect, "
+			    "--dir or a program"));
+		if (arg[0] == '\0')
+			return (fail(err, errlen, "bad --dir: empty path"));
+		cfg->connect.kind = TARGET_DIR;
+		if ((cfg->connect.path = strdup(arg)) == NULL ||
+		    (cfg->connect.display = strdup(arg)) == NULL)
+			return (fail(err, errlen, "out of memory"));
+		return (0);
+	case OPT_BINARY:
+		cfg->binary = true;
+		return (0);
+	case OPT_STDERR:
+		if (strcmp(arg, "log") == 0)
+			cfg->stderr_mode = STDERR_LOG;
+		else if (strcmp(arg, "inherit") == 0)
+			cfg->stderr_mode = STDERR_INHERIT;
+		else if (strcmp(arg, "null") == 0)
+			cfg->stderr_mode = STDERR_NULL;
+		else
+			return (fail(err, errlen, "bad --stderr '%s': expected "
+			    "log, inherit or null", arg));
+		return (0);
+	case OPT_PASSENV:
+		return (set_passenv(cfg, arg, err, errlen));
+	case OPT_ENV:
+		if ((eq = strchr(arg, '=')) == NULL ||
+		    !env_name_ok(arg, (size_t)(eq - arg)))
+			return (fail(err, errlen, "bad --env '%s': expected "
+			    "NAME=VALUE", arg));
+		if (list_add(&cfg->env, arg, strlen(arg)) == -1)
+			return (fail(err, errlen, "out of memory"));
+		return (0);
+	case OPT_CLOSE_GRACE:
+		if (parse_u64(arg, 3600 * 1000, &v) == -1)
+			return (fail(err, errlen, "bad --close-grace '%s': "
+			    "expected milliseconds", arg));
+		cfg->close_grace = (double)v / 1000.;
+		return (0);
+	case OPT_MAX_FORKS:
+		if (parse_u64(arg, 1000000, &v) == -1)
+			return (fail(err, errlen, "bad --max-forks '%s': "
+			    "expected a number", arg));
+		cfg->max_forks = (unsigned)v;
+		return (0);
 	}
 	return (fail(err, errlen, "bad --%s '%s'", opt_name(id), arg));
 }
@@ -304,6 +474,9 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->close_timeout = DEFAULT_CLOSE_TIMEOUT;
 	cfg->shutdown_grace = DEFAULT_SHUTDOWN_GRACE;
 	cfg->log_level = LOG_INFO;
+	cfg->close_grace = DEFAULT_CLOSE_GRACE;
+	if (set_passenv(cfg, DEFAULT_PASSENV, err, errlen) == -1)
+		return (-1);
 
 	opterr = 0;
 	optind = 1;
@@ -333,13 +506,35 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 				return (-1);
 		}
 	}
-	if (optind < argc)
-		return (fail(err, errlen, "unexpected argument '%s' "
-		    "(see --help)", argv[optind]));
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			return (fail(err, errlen, "unexpected argument '%s' "
+			    "(put a program after --)", argv[optind]));
+		if (cfg->connect.display != NULL)
+			return (fail(err, errlen, "give one of --connect, "
+			    "--dir or a program"));
+		cfg->connect.kind = TARGET_PROGRAM;
+		for (; optind < argc; optind++)
+			if (list_add(&cfg->connect.argv, argv[optind],
+			    strlen(argv[optind])) == -1)
+				return (fail(err, errlen, "out of memory"));
+		if ((cfg->connect.display = strdup(cfg->connect.argv[0])) ==
+		    NULL)
+			return (fail(err, errlen, "out of memory"));
+	} else if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
+		return (fail(err, errlen, "no program after --"));
 	if (cfg->nlistens == 0)
 		return (fail(err, errlen, "no --listen given (see --help)"));
 	if (cfg->connect.display == NULL)
-		return (fail(err, errlen, "no --connect given (see --help)"));
+		return (fail(err, errlen, "no backend: give --connect, --dir "
+		    "or -- PROGRAM (see --help)"));
+	if (cfg->connect.kind == TARGET_TCP || cfg->connect.kind ==
+	    TARGET_UNIX) {
+		if (cfg->binary)
+			return (fail(err, errlen, "--binary is for program "
+			    "mode (-- PROGRAM or --dir)"));
+	} else
+		cfg->connect.lines = !cfg->binary;
 	return (0);
 }
 
@@ -358,5 +553,8 @@ config_free(struct config *cfg)
 	free(cfg->connect.port);
 	free(cfg->connect.path);
 	free(cfg->connect.display);
+	list_free(cfg->connect.argv);
+	list_free(cfg->inherit);
+	list_free(cfg->env);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -5,6 +5,7 @@
 #ifndef WSB_CONFIG_H
 #define WSB_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,7 +13,15 @@
 
 enum target_kind {
 	TARGET_TCP,		/* host:port, resolved per connection */
-	TARGET_UNIX		/* unix:/path */
+	TARGET_UNIX,		/* unix:/path */
+	TARGET_PROGRAM,		/* -- PROGRAM ARGS: spawned per connection */
+	TARGET_DIR		/* --dir DIR: the path names the program */
+};
+
+enum stderr_mode {
+	STDERR_LOG,		/* each line to our log, with the conn id */
+	STDERR_INHERIT,		/* the program shares our stderr */
+	STDERR_NULL		/* /dev/null */
 };
 
 /* Where a connection's bytes go. */
@@ -20,7 +29,10 @@ struct target {
 	enum target_kind kind;
 	char		*host;		/* TCP: name or address, no brackets */
 	char		*port;		/* TCP: service */
-	char		*path;		/* UNIX: socket path */
+	char		*path;		/* UNIX: socket path; DIR: directory */
+	char		**argv;		/* PROGRAM: program and arguments */
+	bool		lines;		/* program text mode: a line is a
+					   message, each way */
 	char		*display;	/* as given, for the log */
 };
 
@@ -42,6 +54,14 @@ struct config {
 	double		close_timeout;	/* wait for the peer's close */
 	double		shutdown_grace;	/* SIGTERM: drain for this long */
 	enum log_level	log_level;
+
+	/* Program mode. */
+	bool		binary;		/* --binary: bytes, not lines */
+	enum stderr_mode stderr_mode;
+	char		**inherit;	/* --passenv: "NAME=VALUE" to pass */
+	char		**env;		/* --env "NAME=VALUE" */
+	double		close_grace;	/* seconds before TERM, then KILL */
+	unsigned	max_forks;	/* 0 = no limit (503 beyond) */
 };
 
 /*

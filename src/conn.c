@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "utf8.h"
 #include "log.h"
 #include "server.h"
 
@@ -52,22 +53,31 @@ set_timer(struct conn *c, double secs)
 }
 
 static void
-fmt_peer(const struct sockaddr *sa, char *out, size_t len)
+set_peer(struct conn *c, const struct sockaddr *sa)
 {
-	char host[INET6_ADDRSTRLEN];
 	const struct sockaddr_in *sin;
 	const struct sockaddr_in6 *sin6;
 
 	if (sa->sa_family == AF_INET) {
 		sin = (const struct sockaddr_in *)(const void *)sa;
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(out, len, "%s:%u", host, ntohs(sin->sin_port));
+		inet_ntop(AF_INET, &sin->sin_addr, c->peer_addr,
+		    sizeof(c->peer_addr));
+		snprintf(c->peer_port, sizeof(c->peer_port), "%u",
+		    ntohs(sin->sin_port));
+		snprintf(c->peer, sizeof(c->peer), "%s:%s", c->peer_addr,
+		    c->peer_port);
 	} else if (sa->sa_family == AF_INET6) {
 		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(out, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else
-		snprintf(out, len, "local");
+		inet_ntop(AF_INET6, &sin6->sin6_addr, c->peer_addr,
+		    sizeof(c->peer_addr));
+		snprintf(c->peer_port, sizeof(c->peer_port), "%u",
+		    ntohs(sin6->sin6_port));
+		snprintf(c->peer, sizeof(c->peer), "[%s]:%s", c->peer_addr,
+		    c->peer_port);
+	} else {
+		snprintf(c->peer_addr, sizeof(c->peer_addr), "local");
+		snprintf(c->peer, sizeof(c->peer), "local");
+	}
 }
 
 /* Copy a request path for the log: printable ASCII only, cut if long. */
@@ -123,6 +133,7 @@ try_handshake(struct conn *c)
 	struct http_header hdrs[MAX_HEADERS];
 	struct http_request req;
 	struct handshake hs;
+	struct backend_req breq;
 	const char *why;
 	char reply[512];
 	int r, n, status;
@@ -163,12 +174,21 @@ try_handshake(struct conn *c)
 		http_error(c, 500, "out of memory", NULL);
 		return;
 	}
+	memset(&breq, 0, sizeof(breq));
+	breq.req = &req;
+	breq.hs = &hs;
+	breq.peer_addr = c->peer_addr;
+	breq.peer_port = c->peer_port;
+	breq.conn_id = c->id;
+	/* The request is still in rx: the backend reads it during open. */
+	if (c->be.ops->open(&c->be, &cfg->connect, &breq) == -1) {
+		http_error(c, c->be.fail_status, c->be.error, NULL);
+		return;
+	}
 	/* What follows the head is WebSocket data: it stays in rx. */
 	buf_consume(&c->rx, (size_t)r);
 	c->state = CONN_CONNECTING;
 	set_timer(c, cfg->connect_timeout);
-	if (c->be.ops->open(&c->be, &cfg->connect) == -1)
-		http_error(c, 502, c->be.error, NULL);
 }
 
 /*
@@ -183,7 +203,7 @@ drop_frombe(struct conn *c)
 
 	c->drain_frombe = false;
 	keep = c->out_hdr_len > 0 && c->out_scratch == NULL ?
-	    c->out_pl_left : 0;
+	    c->out_pl_left + c->out_skip : 0;
 	c->frombe.len = keep;
 	if (keep == 0)
 		buf_free(&c->frombe);
@@ -275,19 +295,32 @@ queue_control(struct conn *c, uint8_t opcode, const uint8_t *data,
 	buf_append(&c->wire, data, len);
 }
 
-/* How many payload bytes the backend side can take now. */
-static size_t
-rx_room(struct conn *c)
+/*
+ * How many payload bytes the backend side can take now; false when not even
+ * the end of a message fits (line mode adds a newline there).
+ */
+static bool
+rx_room(struct conn *c, size_t *room)
 {
 	size_t avail;
 
-	if (!c->backend_open || c->backend_shut)
-		return (SIZE_MAX);	/* nowhere to go: parse and drop */
+	*room = 0;
+	if (!c->backend_open || c->backend_shut) {
+		*room = SIZE_MAX;	/* nowhere to go: parse and drop */
+		return (true);
+	}
 	if (buf_reserve(&c->tobe, &avail) == NULL)
-		return (0);
+		return (false);
+	if (c->lines) {
+		if (avail == 0)
+			return (false);
+		avail--;
+	}
 	if (c->proto == HS_PROTO_BASE64)
-		return (avail > 3 ? (avail - 3) / 3 * 4 : 0);
-	return (avail);
+		*room = avail > 3 ? (avail - 3) / 3 * 4 : 0;
+	else
+		*room = avail;
+	return (true);
 }
 
 static int
@@ -334,6 +367,7 @@ static enum rx_result
 process_rx(struct conn *c)
 {
 	struct ws_msg_ev ev;
+	size_t room;
 	ssize_t n;
 
 	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
@@ -341,10 +375,10 @@ process_rx(struct conn *c)
 	if (c->client_input_done)
 		return (RX_DONE);
 	for (;;) {
-		if (buf_space(&c->wire) < WIRE_RESERVE)
+		if (buf_space(&c->wire) < WIRE_RESERVE || !rx_room(c, &room))
 			return (RX_BLOCKED);
 		n = ws_msg_feed(&c->msg, buf_data(&c->rx), buf_len(&c->rx),
-		    rx_room(c), &ev);
+		    room, &ev);
 		if (n < 0) {
 			protocol_error(c, ev.code, ev.reason);
 			return (RX_DONE);
@@ -376,6 +410,9 @@ process_rx(struct conn *c)
 				return (RX_DONE);
 			}
 			c->in_message = false;
+			/* Line mode: each message is one line of input. */
+			if (c->lines && c->backend_open && !c->backend_shut)
+				buf_append(&c->tobe, "\n", 1);
 			break;
 		case WS_MSG_PING:
 			if (!c->close_queued)
@@ -396,24 +433,44 @@ flush_backend(struct conn *c)
 {
 	ssize_t n;
 
-	while (c->backend_open && buf_len(&c->tobe) > 0) {
+	while (c->backend_open && !c->backend_shut && buf_len(&c->tobe) > 0) {
 		n = c->be.ops->write(&c->be, buf_data(&c->tobe),
 		    buf_len(&c->tobe));
 		if (n < 0) {
-			if (errno != EAGAIN)
-				backend_io_error(c, "write", errno);
+			if (errno != EAGAIN) {
+				/* It takes no more input; what it says and
+				 * how it ends is up to its read side. */
+				log_debug("#%" PRIu64 " backend write: %s",
+				    c->id, strerror(errno));
+				buf_free(&c->tobe);
+				c->be.ops->shutdown_write(&c->be);
+				c->backend_shut = true;
+			}
 			return;
 		}
 		buf_consume(&c->tobe, (size_t)n);
 	}
 }
 
+/* Is there a frame's worth of backend bytes? In line mode: a whole line,
+ * a full buffer, or the last bytes before EOF. */
+static bool
+frame_ready(const struct conn *c)
+{
+	if (buf_len(&c->frombe) == 0)
+		return (false);
+	if (!c->lines)
+		return (true);
+	return (memchr(buf_data(&c->frombe), '\n', buf_len(&c->frombe)) !=
+	    NULL || buf_space(&c->frombe) == 0 || c->backend_eof);
+}
+
 static bool
 can_start_frame(const struct conn *c)
 {
-	return (c->out_hdr_len == 0 && !c->close_queued &&
-	    buf_len(&c->frombe) > 0 && (c->state == CONN_OPEN ||
-	    (c->state == CONN_CLOSING && c->drain_frombe)));
+	return (c->out_hdr_len == 0 && !c->close_queued && frame_ready(c) &&
+	    (c->state == CONN_OPEN || (c->state == CONN_CLOSING &&
+	    c->drain_frombe)));
 }
 
 static bool
@@ -431,11 +488,60 @@ has_output(const struct conn *c)
 	    c->out_hdr_len > 0 || can_start_frame(c) || close_ready(c)));
 }
 
+/*
+ * Line mode: a line (without its CR LF) is a text message.  A line longer
+ * than the buffer goes out as a fragmented message, cut on a character
+ * boundary; invalid UTF-8 becomes U+FFFD, as a text frame must be valid.
+ */
+static int
+start_line_frame(struct conn *c)
+{
+	uint8_t *data = buf_data(&c->frombe), *nl;
+	size_t len = buf_len(&c->frombe), plen, skip = 0, n;
+	uint8_t op = c->out_continuing ? WS_OP_CONT : WS_OP_TEXT;
+	bool fin;
+
+	if ((nl = memchr(data, '\n', len)) != NULL) {
+		plen = (size_t)(nl - data);
+		skip = 1;
+		fin = true;
+		if (plen > 0 && data[plen - 1] == '\r') {
+			plen--;
+			skip++;
+		}
+	} else {
+		plen = len;
+		fin = c->backend_eof;
+		if (!fin)
+			plen -= utf8_incomplete_tail(data, len);
+	}
+	c->tx_bytes += plen;
+	if (utf8_valid(data, plen)) {
+		c->out_skip = skip;
+		c->out_pl_left = plen;
+	} else {
+		if ((c->out_scratch = malloc(3 * plen)) == NULL)
+			return (-1);
+		n = utf8_sanitize(c->out_scratch, data, plen);
+		buf_consume(&c->frombe, plen + skip);
+		c->out_scratch_off = 0;
+		c->out_skip = 0;
+		c->out_pl_left = n;
+	}
+	c->out_hdr_len = ws_frame_header(c->out_hdr, op, fin, false,
+	    c->out_pl_left, NULL);
+	c->out_hdr_off = 0;
+	c->out_continuing = !fin;
+	return (0);
+}
+
 static int
 start_frame(struct conn *c)
 {
 	size_t len = buf_len(&c->frombe), enc;
 
+	if (c->lines)
+		return (start_line_frame(c));
 	if (c->proto == HS_PROTO_BASE64) {
 		if (len > CONN_B64_CHUNK)
 			len = CONN_B64_CHUNK;
@@ -477,13 +583,13 @@ static void
 flush_client(struct conn *c)
 {
 	struct iovec iov[3];
-	size_t wire_n, hdr_n, pl_n, r;
+	size_t wire_n, hdr_n, r;
 	ssize_t n;
 	int niov;
 
 	while (!c->client_done) {
 		niov = 0;
-		wire_n = hdr_n = pl_n = 0;
+		wire_n = hdr_n = 0;
 		if (c->out_hdr_len == 0 && buf_len(&c->wire) > 0) {
 			wire_n = buf_len(&c->wire);
 			iov[niov].iov_base = buf_data(&c->wire);
@@ -502,11 +608,10 @@ flush_client(struct conn *c)
 			hdr_n = c->out_hdr_len - c->out_hdr_off;
 			iov[niov].iov_base = c->out_hdr + c->out_hdr_off;
 			iov[niov++].iov_len = hdr_n;
-			pl_n = c->out_pl_left;
 			iov[niov].iov_base = c->out_scratch != NULL ?
 			    c->out_scratch + c->out_scratch_off :
 			    buf_data(&c->frombe);
-			iov[niov++].iov_len = pl_n;
+			iov[niov++].iov_len = c->out_pl_left;
 		}
 		if (niov == 0)
 			return;
@@ -526,7 +631,7 @@ flush_client(struct conn *c)
 				return;
 			r -= wire_n;
 		}
-		if (hdr_n > 0) {
+		if (c->out_hdr_len > 0) {
 			c->out_hdr_off += r < hdr_n ? r : hdr_n;
 			if (r < hdr_n)
 				return;
@@ -538,6 +643,10 @@ flush_client(struct conn *c)
 				buf_consume(&c->frombe, r);
 			if (c->out_pl_left > 0)
 				return;
+			if (c->out_skip > 0) {
+				buf_consume(&c->frombe, c->out_skip);
+				c->out_skip = 0;
+			}
 			c->out_hdr_len = 0;
 			free(c->out_scratch);
 			c->out_scratch = NULL;
@@ -575,7 +684,8 @@ backend_readable(struct conn *c)
 		return;
 	if (n == 0) {
 		c->backend_eof = true;
-		begin_close(c, WS_CLOSE_NORMAL, "", true, "backend");
+		begin_close(c, c->be.eof_code != 0 ? c->be.eof_code :
+		    WS_CLOSE_NORMAL, c->be.eof_reason, true, "backend");
 	} else if (errno != EAGAIN) {
 		if (backend_discarding(c)) {
 			close_backend(c);
@@ -776,7 +886,10 @@ conn_step(struct conn *c)
 		c->be.ops->shutdown_write(&c->be);
 		c->backend_shut = true;
 	}
-	if (c->backend_open && c->backend_shut && c->backend_eof)
+	/* A socket is read to EOF so it is not reset under the peer; a
+	 * program is left to the orphan reaper once the client is gone. */
+	if (c->backend_open && c->backend_shut && (c->backend_eof ||
+	    (c->client_done && c->be.detachable)))
 		close_backend(c);
 	if (c->client_done && !c->backend_open) {
 		conn_free(c);
@@ -846,14 +959,16 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa)
 	ev_io_init(&c->crio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->cwio, client_write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, timer_cb);
-	backend_init(&c->be, srv->loop, &backend_tcp_ops, on_backend_event, c);
+	backend_init(&c->be, srv->loop, backend_ops_for(&cfg->connect),
+	    on_backend_event, c);
 	buf_init(&c->rx, cfg->max_header > CONN_RX_SIZE ? cfg->max_header :
 	    CONN_RX_SIZE);
 	buf_init(&c->tobe, CONN_TOBE_SIZE);
 	buf_init(&c->frombe, CONN_FROMBE_SIZE);
 	buf_init(&c->wire, CONN_WIRE_SIZE);
 	ws_msg_init(&c->msg, WS_SERVER, cfg->max_message);
-	fmt_peer(sa, c->peer, sizeof(c->peer));
+	c->lines = cfg->connect.lines;
+	set_peer(c, sa);
 	snprintf(c->path, sizeof(c->path), "-");
 	c->started = ev_now(srv->loop);
 	c->next = srv->conns;

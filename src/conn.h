@@ -68,6 +68,10 @@ struct conn {
 	size_t		out_pl_left;	/* payload bytes still to write */
 	uint8_t		*out_scratch;	/* encoded payload, or NULL: frombe */
 	size_t		out_scratch_off;
+	size_t		out_skip;	/* frombe bytes to drop after it (the
+					   line end in line mode) */
+	bool		out_continuing;	/* a fragmented message is open */
+	bool		lines;		/* a line is a message, each way */
 
 	/* Close handshake. */
 	bool		close_queued;	/* our close frame is in wire */
@@ -88,7 +92,9 @@ struct conn {
 	bool		logged_open;	/* the open line was logged */
 
 	char		*reply;		/* the 101 answer, until sent */
-	char		peer[64];	/* client address */
+	char		peer[64];	/* client address:port, for the log */
+	char		peer_addr[48];	/* client address */
+	char		peer_port[8];
 	char		path[128];	/* request path, for the log */
 	uint64_t	rx_bytes;	/* payload client → backend */
 	uint64_t	tx_bytes;	/* payload backend → client */

@@ -23,11 +23,15 @@ struct server {
 	size_t		nlisteners;
 	struct conn	*conns;		/* every live connection */
 	unsigned	nconns;
+	unsigned	nchildren;	/* programs running, orphans too */
 	uint64_t	next_id;	/* connection ids, for the log */
 	bool		draining;	/* shutting down: no new work */
 };
 
-/* server_conn_gone(srv): called by conn.c after a connection is freed. */
+/*
+ * server_conn_gone(srv): called after a connection is freed or an orphaned
+ * program is reaped, so a draining server can tell when it is done.
+ */
 void	server_conn_gone(struct server *);
 
 #endif

@@ -150,3 +150,64 @@ utf8_valid(const uint8_t *buf, size_t len)
 	utf8_init(&u);
 	return (utf8_feed(&u, buf, len) == len && utf8_complete(&u));
 }
+
+size_t
+utf8_sanitize(uint8_t *out, const uint8_t *in, size_t len)
+{
+	static const uint8_t fffd[3] = { 0xef, 0xbf, 0xbd };
+	uint32_t s = UTF8_ACCEPT;
+	size_t i = 0, start = 0, o = 0;
+
+	while (i < len) {
+		s = utf8_next[s][utf8_class[in[i]]];
+		if (s == UTF8_REJECT) {
+			/* One U+FFFD for the maximal subpart (Unicode §3.9):
+			 * a broken sequence's valid prefix, or the lone byte
+			 * that cannot start one; a byte that only failed to
+			 * continue is looked at again as a start. */
+			memcpy(out + o, fffd, 3);
+			o += 3;
+			if (i == start)
+				i++;
+			start = i;
+			s = UTF8_ACCEPT;
+			continue;
+		}
+		i++;
+		if (s == UTF8_ACCEPT) {
+			memcpy(out + o, in + start, i - start);
+			o += i - start;
+			start = i;
+		}
+	}
+	if (start < len) {
+		/* Truncated at the end. */
+		memcpy(out + o, fffd, 3);
+		o += 3;
+	}
+	return (o);
+}
+
+size_t
+utf8_incomplete_tail(const uint8_t *buf, size_t len)
+{
+	size_t n, need;
+	uint8_t b;
+
+	/* Walk back over at most three continuation bytes to a lead. */
+	for (n = 1; n <= 4 && n <= len; n++) {
+		b = buf[len - n];
+		if ((b & 0xc0) == 0x80)
+			continue;
+		if (b >= 0xf0)
+			need = 4;
+		else if (b >= 0xe0)
+			need = 3;
+		else if (b >= 0xc0)
+			need = 2;
+		else
+			return (0);
+		return (n < need ? n : 0);
+	}
+	return (0);
+}

@@ -35,4 +35,18 @@ int	utf8_complete(const struct utf8 *);
 /* utf8_valid(buf, len): 1 if buf is complete, valid UTF-8. */
 int	utf8_valid(const uint8_t *, size_t);
 
+/*
+ * utf8_sanitize(out, in, len): copy in to out replacing each maximal invalid
+ * subpart (and a truncated sequence at the end) with U+FFFD, so the output
+ * is valid UTF-8.  out must hold 3 * len bytes.  Returns the output length.
+ */
+size_t	utf8_sanitize(uint8_t *, const uint8_t *, size_t);
+
+/*
+ * utf8_incomplete_tail(buf, len): how many bytes (0-3) at the end of buf
+ * start a multi-byte sequence that is not finished yet, so a writer that
+ * cuts text into pieces can keep them for the next piece.
+ */
+size_t	utf8_incomplete_tail(const uint8_t *, size_t);
+
 #endif

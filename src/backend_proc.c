@@ -1,0 +1,560 @@
+/*
+ * backend_proc.c - the program backend: each connection spawns its own
+ * program (posix_spawn, never a shell) in a new process group, with its
+ * stdin and stdout on pipes we own and stderr logged line by line.  The
+ * program's EOF is reported only once it has exited, so the close code can
+ * carry its exit status.  A program outliving its connection becomes an
+ * orphan here: SIGTERM to its group after the grace period, SIGKILL after
+ * another, reaped through ev_child, never left a zombie.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "cgi_env.h"
+#include "handshake.h"
+#include "log.h"
+#include "server.h"
+
+extern char **environ;
+
+struct orphan {
+	ev_child	child;
+	ev_timer	timer;
+	pid_t		pid;
+	int		stage;		/* 0: waiting, 1: TERM sent, 2: KILL */
+	struct orphan	*prev, *next;
+};
+
+static struct orphan *orphans;
+static unsigned norphans;
+
+#define BACKEND_OF(w, field)						\
+	((struct backend *)(void *)((char *)(w) -			\
+	    offsetof(struct backend, field)))
+
+static struct server *
+server_of(struct ev_loop *loop)
+{
+	return (ev_userdata(loop));
+}
+
+static void
+orphan_free(struct ev_loop *loop, struct orphan *o)
+{
+	struct server *srv = server_of(loop);
+
+	ev_child_stop(loop, &o->child);
+	ev_timer_stop(loop, &o->timer);
+	if (o->prev != NULL)
+		o->prev->next = o->next;
+	else
+		orphans = o->next;
+	if (o->next != NULL)
+		o->next->prev = o->prev;
+	free(o);
+	norphans--;
+	srv->nchildren--;
+	server_conn_gone(srv);
+}
+
+static void
+orphan_child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	(void)revents;
+	orphan_free(loop, (struct orphan *)(void *)((char *)w -
+	    offsetof(struct orphan, child)));
+}
+
+static void
+orphan_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct orphan *o = (struct orphan *)(void *)((char *)w -
+	    offsetof(struct orphan, timer));
+
+	(void)revents;
+	if (o->stage == 0) {
+		log_debug("program %d still running: SIGTERM", (int)o->pid);
+		kill(-o->pid, SIGTERM);
+		o->stage = 1;
+		ev_timer_again(loop, w);
+	} else {
+		log_info("program %d ignored SIGTERM: SIGKILL", (int)o->pid);
+		kill(-o->pid, SIGKILL);
+		o->stage = 2;
+		ev_timer_stop(loop, w);
+	}
+}
+
+/* The connection is gone but its program is not: see that it ends. */
+static void
+orphan_add(struct backend *b)
+{
+	struct server *srv = server_of(b->loop);
+	struct orphan *o;
+
+	ev_child_stop(b->loop, &b->child);
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		/* No memory to wait politely: end it now. */
+		kill(-b->pid, SIGKILL);
+		waitpid(b->pid, NULL, 0);
+		srv->nchildren--;
+		return;
+	}
+	o->pid = b->pid;
+	ev_child_init(&o->child, orphan_child_cb, o->pid, 0);
+	ev_child_start(b->loop, &o->child);
+	ev_timer_init(&o->timer, orphan_timer_cb, srv->cfg->close_grace,
+	    srv->cfg->close_grace);
+	ev_timer_start(b->loop, &o->timer);
+	o->next = orphans;
+	if (orphans != NULL)
+		orphans->prev = o;
+	orphans = o;
+	norphans++;
+}
+
+unsigned
+backend_proc_orphans(void)
+{
+	return (norphans);
+}
+
+void
+backend_proc_kill_all(void)
+{
+	struct ev_loop *loop = ev_default_loop(0);
+	struct orphan *o;
+
+	for (o = orphans; o != NULL; o = o->next)
+		kill(-o->pid, SIGKILL);
+	while ((o = orphans) != NULL) {
+		waitpid(o->pid, NULL, 0);
+		orphan_free(loop, o);
+	}
+}
+
+static void
+stderr_flush_line(struct backend *b)
+{
+	size_t i;
+
+	if (b->elen == 0)
+		return;
+	for (i = 0; i < b->elen; i++)
+		if ((unsigned char)b->eline[i] < 0x20 && b->eline[i] != '\t')
+			b->eline[i] = '?';
+	log_info("#%llu stderr: %.*s", (unsigned long long)b->conn_id,
+	    (int)b->elen, b->eline);
+	b->elen = 0;
+}
+
+static void
+stderr_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct backend *b = BACKEND_OF(w, eio);
+	char buf[4096];
+	ssize_t n, i;
+
+	(void)revents;
+	n = read(b->efd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		stderr_flush_line(b);
+		ev_io_stop(loop, w);
+		close(b->efd);
+		b->efd = -1;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			if (b->elen > 0 && b->eline[b->elen - 1] == '\r')
+				b->elen--;
+			stderr_flush_line(b);
+			continue;
+		}
+		if (b->elen == sizeof(b->eline))
+			stderr_flush_line(b);	/* a long line: in pieces */
+		b->eline[b->elen++] = buf[i];
+	}
+}
+
+static void
+child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct backend *b = BACKEND_OF(w, child);
+	struct server *srv = server_of(loop);
+	int st = w->rstatus;
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	b->exited = true;
+	b->pid = 0;
+	srv->nchildren--;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		b->eof_code = 0;
+	} else if (WIFEXITED(st)) {
+		b->eof_code = 1011;
+		snprintf(b->eof_reason, sizeof(b->eof_reason),
+		    "exit status %d", WEXITSTATUS(st));
+	} else if (WIFSIGNALED(st)) {
+		b->eof_code = 1011;
+		snprintf(b->eof_reason, sizeof(b->eof_reason),
+		    "killed by signal %d", WTERMSIG(st));
+	}
+	log_debug("#%llu program exited: %s", (unsigned long long)b->conn_id,
+	    b->eof_reason[0] != '\0' ? b->eof_reason : "exit status 0");
+	/* Its EOF was held back until now. */
+	if (b->out_eof)
+		b->event(b, BACKEND_READABLE);
+}
+
+/* The first writable event on stdin says "started": report it. */
+static void
+started_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct backend *b = BACKEND_OF(w, wio);
+
+	(void)revents;
+	ev_io_stop(loop, w);
+	backend_watchers_init(b);
+	b->connecting = false;
+	b->event(b, BACKEND_CONNECTED);
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return (fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK));
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* Percent-decode one path segment; NUL and '/' may not be encoded. */
+static void
+decode_segment(const char *s, size_t len, char *out, size_t outlen,
+    bool *bad)
+{
+	size_t i, o = 0;
+	int hi, lo, v;
+
+	*bad = true;
+	for (i = 0; i < len; i++) {
+		if (o + 1 >= outlen)
+			return;
+		if (s[i] != '%') {
+			out[o++] = s[i];
+			continue;
+		}
+		if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
+		    (lo = hexval(s[i + 2])) < 0)
+			return;
+		v = hi * 16 + lo;
+		if (v == 0 || v == '/')
+			return;
+		out[o++] = (char)v;
+		i += 2;
+	}
+	out[o] = '\0';
+	*bad = false;
+}
+
+/*
+ * --dir: walk the request path below dir to the first file.  It must stay
+ * inside dir (no "..", no hidden names, no symlink leading out) and be an
+ * executable regular file.  Fills script (its real path) and the split of
+ * the path into SCRIPT_NAME and PATH_INFO.
+ */
+static int
+dir_lookup(struct backend *b, const char *dir, const char *path,
+    size_t len, char **script, char **script_name, char **path_info)
+{
+	char root[PATH_MAX], cur[PATH_MAX], real[PATH_MAX], seg[NAME_MAX + 1];
+	struct stat st;
+	size_t i = 0, j, curlen;
+	bool bad;
+
+	if (realpath(dir, root) == NULL) {
+		snprintf(b->error, sizeof(b->error), "--dir %s: %s", dir,
+		    strerror(errno));
+		b->fail_status = 500;
+		return (-1);
+	}
+	curlen = strlen(root);
+	memcpy(cur, root, curlen + 1);
+	b->fail_status = 404;
+	while (i < len && path[i] == '/') {
+		for (j = i + 1; j < len && path[j] != '/'; j++)
+			;
+		decode_segment(path + i + 1, j - i - 1, seg, sizeof(seg),
+		    &bad);
+		if (bad || seg[0] == '\0' || seg[0] == '.' ||
+		    strchr(seg, '/') != NULL || curlen + 1 + strlen(seg) >=
+		    sizeof(cur)) {
+			snprintf(b->error, sizeof(b->error), "no program for "
+			    "path: bad name");
+			return (-1);
+		}
+		cur[curlen++] = '/';
+		memcpy(cur + curlen, seg, strlen(seg) + 1);
+		curlen += strlen(seg);
+		if (realpath(cur, real) == NULL || stat(real, &st) == -1) {
+			snprintf(b->error, sizeof(b->error), "no program for "
+			    "path: %s", strerror(errno));
+			return (-1);
+		}
+		/* A symlink may not lead out of the directory. */
+		if (strncmp(real, root, strlen(root)) != 0 ||
+		    (real[strlen(root)] != '/' && real[strlen(root)] != '\0')) {
+			snprintf(b->error, sizeof(b->error), "no program for "
+			    "path: leads outside --dir");
+			return (-1);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			i = j;
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || access(real, X_OK) == -1) {
+			snprintf(b->error, sizeof(b->error), "no program for "
+			    "path: not an executable file");
+			return (-1);
+		}
+		*script = strdup(real);
+		*script_name = strndup(path, j);
+		*path_info = strndup(path + j, len - j);
+		if (*script == NULL || *script_name == NULL ||
+		    *path_info == NULL) {
+			free(*script);
+			free(*script_name);
+			free(*path_info);
+			b->fail_status = 500;
+			snprintf(b->error, sizeof(b->error), "out of memory");
+			return (-1);
+		}
+		return (0);
+	}
+	snprintf(b->error, sizeof(b->error), "no program for path");
+	return (-1);
+}
+
+static int
+proc_open(struct backend *b, const struct target *t,
+    const struct backend_req *r)
+{
+	struct server *srv = server_of(b->loop);
+	const struct config *cfg = srv->cfg;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	struct cgi_params cp;
+	sigset_t all, none;
+	char software[64], uid[32], *script = NULL, *sname = NULL,
+	    *pinfo = NULL, **env = NULL, *dir_argv[2];
+	char *const *argv;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int rc;
+	pid_t pid;
+
+	b->conn_id = r->conn_id;
+	b->detachable = true;
+	if (cfg->max_forks > 0 && srv->nchildren >= cfg->max_forks) {
+		b->fail_status = 503;
+		snprintf(b->error, sizeof(b->error), "--max-forks %u reached",
+		    cfg->max_forks);
+		return (-1);
+	}
+	if (t->kind == TARGET_DIR) {
+		if (dir_lookup(b, t->path, r->hs->path, r->hs->path_len,
+		    &script, &sname, &pinfo) == -1)
+			return (-1);
+		dir_argv[0] = script;
+		dir_argv[1] = NULL;
+		argv = dir_argv;
+	} else
+		argv = t->argv;
+	snprintf(b->peer, sizeof(b->peer), "%s", argv[0]);
+
+	b->fail_status = 500;
+	snprintf(software, sizeof(software), "wsbridge/%s", WSB_VERSION);
+	snprintf(uid, sizeof(uid), "%ld-%llu", (long)getpid(),
+	    (unsigned long long)r->conn_id);
+	memset(&cp, 0, sizeof(cp));
+	cp.req = r->req;
+	cp.hs = r->hs;
+	cp.software = software;
+	cp.script_name = sname != NULL ? sname : "/";
+	cp.path_info = pinfo != NULL ? pinfo : "";
+	if (sname == NULL) {
+		/* One program for every path: all of it is PATH_INFO. */
+		pinfo = strndup(r->hs->path, r->hs->path_len);
+		cp.path_info = pinfo != NULL ? pinfo : "";
+	}
+	cp.remote_addr = r->peer_addr;
+	cp.remote_port = r->peer_port;
+	cp.remote_user = r->remote_user;
+	cp.unique_id = uid;
+	cp.https = r->tls;
+	cp.inherit = cfg->inherit;
+	cp.extra = cfg->env;
+	if ((env = cgi_env_build(&cp)) == NULL) {
+		snprintf(b->error, sizeof(b->error), "out of memory");
+		goto err0;
+	}
+
+	/* Our ends close-on-exec and non-blocking; the child's blocking. */
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    (cfg->stderr_mode == STDERR_LOG && pipe2(err, O_CLOEXEC) == -1) ||
+	    set_nonblock(in[1]) == -1 || set_nonblock(out[0]) == -1 ||
+	    (err[0] != -1 && set_nonblock(err[0]) == -1)) {
+		snprintf(b->error, sizeof(b->error), "pipe: %s",
+		    strerror(errno));
+		goto err1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	if (cfg->stderr_mode == STDERR_LOG)
+		posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	else if (cfg->stderr_mode == STDERR_NULL)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+		    0);
+	posix_spawnattr_init(&attr);
+	/* Its own process group, so TERM and KILL reach what it starts;
+	 * default dispositions (we ignore SIGPIPE) and an empty mask. */
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
+		rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
+	else
+		rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		snprintf(b->error, sizeof(b->error), "cannot start %s: %s",
+		    argv[0], strerror(rc));
+		goto err1;
+	}
+	close(in[0]);
+	close(out[1]);
+	if (err[1] != -1)
+		close(err[1]);
+	srv->nchildren++;
+	b->pid = pid;
+	b->rfd = out[0];
+	b->wfd = in[1];
+	b->efd = err[0];
+	ev_child_init(&b->child, child_cb, pid, 0);
+	ev_child_start(b->loop, &b->child);
+	if (b->efd != -1) {
+		ev_io_init(&b->eio, stderr_cb, b->efd, EV_READ);
+		ev_io_start(b->loop, &b->eio);
+	}
+	b->connecting = true;
+	ev_io_init(&b->wio, started_cb, b->wfd, EV_WRITE);
+	ev_io_start(b->loop, &b->wio);
+	log_debug("#%llu started %s, pid %d", (unsigned long long)r->conn_id,
+	    argv[0], (int)pid);
+	cgi_env_free(env);
+	free(script);
+	free(sname);
+	free(pinfo);
+	return (0);
+
+err1:
+	for (rc = 0; rc < 2; rc++) {
+		if (in[rc] != -1)
+			close(in[rc]);
+		if (out[rc] != -1)
+			close(out[rc]);
+		if (err[rc] != -1)
+			close(err[rc]);
+	}
+	cgi_env_free(env);
+err0:
+	free(script);
+	free(sname);
+	free(pinfo);
+	return (-1);
+}
+
+static ssize_t
+proc_read(struct backend *b, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!b->out_eof) {
+		if ((n = backend_fd_read(b, buf, len)) != 0)
+			return (n);
+		/* stdout is done; the EOF waits for the exit status. */
+		b->out_eof = true;
+		ev_io_stop(b->loop, &b->rio);
+		close(b->rfd);
+		b->rfd = -1;
+	}
+	if (b->exited)
+		return (0);
+	errno = EAGAIN;
+	return (-1);
+}
+
+static void
+proc_shutdown_write(struct backend *b)
+{
+	if (b->wfd == -1)
+		return;
+	ev_io_stop(b->loop, &b->wio);
+	close(b->wfd);
+	b->wfd = -1;
+}
+
+static void
+proc_close(struct backend *b)
+{
+	backend_fd_close(b);
+	if (b->efd != -1) {
+		/* Whatever the program still says goes nowhere now. */
+		stderr_flush_line(b);
+		ev_io_stop(b->loop, &b->eio);
+		close(b->efd);
+		b->efd = -1;
+	}
+	if (b->pid != 0) {
+		orphan_add(b);
+		b->pid = 0;
+	}
+}
+
+const struct backend_ops backend_proc_ops = {
+	.open = proc_open,
+	.read = proc_read,
+	.write = backend_fd_write,
+	.want = backend_fd_want,
+	.shutdown_write = proc_shutdown_write,
+	.close = proc_close,
+};
