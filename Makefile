@@ -6,6 +6,8 @@ MANDIR	?= $(PREFIX)/share/man
 DESTDIR	?=
 
 CC	?= cc
+# make V=1 shows the whole commands
+Q	 = $(if $(V),,@)
 PKGS	 = libev openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libev ships no .pc file on Debian 12
@@ -46,10 +48,12 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 all: wsbridge
 
 wsbridge: $(SRCS:src/%.c=$(B)/%.o)
-	$(CC) $(HARDEN_LD) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HARDEN_LD) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(B)/%.o: src/%.c src/*.h VERSION Makefile | $(B)
-	$(CC) $(CFLAGS_ALL) $(HARDEN) $(if $(filter $*,$(PURE)),$(PURE_WARN)) \
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) $(HARDEN) $(if $(filter $*,$(PURE)),$(PURE_WARN)) \
 	    -DWSB_VERSION='"$(VERSION)"' -c -o $@ $<
 
 $(B) $(A) $(F):
@@ -57,18 +61,22 @@ $(B) $(A) $(F):
 
 # Unit tests link the pure modules only.
 $(B)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(B)/%.o)
-	$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(PURE:%=$(B)/%.o) $(PKG_LIBS)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(PURE:%=$(B)/%.o) $(PKG_LIBS)
 
 $(A)/%.o: src/%.c src/*.h VERSION Makefile | $(A)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) \
+	@echo "  CC asan $<"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) \
 	    -DWSB_VERSION='"$(VERSION)"' -c -o $@ $<
 
 $(A)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(A)/%.o)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Isrc \
+	@echo "  CC asan $<"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Isrc \
 	    -o $@ $< $(PURE:%=$(A)/%.o) $(PKG_LIBS)
 
 $(A)/wsbridge: $(SRCS:src/%.c=$(A)/%.o)
-	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD asan $@"
+	$(Q)$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 unit: $(UNITS:%=$(B)/%)
 	@tests/run-suite unit $^
@@ -82,7 +90,8 @@ bats: wsbridge
 
 # Fuzz targets: clang's libFuzzer with ASan and UBSan.
 $(F)/%: tests/fuzz/%.c $(PURE:%=src/%.c) src/*.h | $(F)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 \
+	@echo "  FUZZ    $<"
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
 	    -o $@ $< $(PURE:%=src/%.c) $(PKG_LIBS)
 

@@ -450,6 +450,55 @@ test_utf8_all_scalars(void)
 	CHECK_EQ(bad, 0);
 }
 
+static int
+sanitized_is(const char *in, size_t len, const char *want)
+{
+	uint8_t out[64];
+	size_t n;
+
+	n = utf8_sanitize(out, (const uint8_t *)in, len);
+	if (n != strlen(want) || memcmp(out, want, n) != 0) {
+		fprintf(stderr, "  sanitize gave %zu bytes\n", n);
+		return (0);
+	}
+	return (utf8_valid(out, n));
+}
+
+#define FFFD	"\xef\xbf\xbd"
+#define LIT(s)	s, sizeof(s) - 1
+
+static void
+test_utf8_sanitize(void)
+{
+	CHECK(sanitized_is(LIT("plain \xc3\xa9"), "plain \xc3\xa9"));
+	CHECK(sanitized_is(LIT("bad \xff\xfe utf8"),
+	    "bad " FFFD FFFD " utf8"));
+	/* A broken sequence's valid prefix is one U+FFFD, then the byte
+	 * that broke it is looked at again (Unicode §3.9, table 3-8). */
+	CHECK(sanitized_is(LIT("\xe2\x82" "A"), FFFD "A"));
+	CHECK(sanitized_is(LIT("\xf0\x80\x80"), FFFD FFFD FFFD));
+	CHECK(sanitized_is(LIT("\xed\xa0\x80"), FFFD FFFD FFFD));
+	CHECK(sanitized_is(LIT("\xc0\xaf"), FFFD FFFD));
+	/* Truncated at the end. */
+	CHECK(sanitized_is(LIT("ok\xe2\x82"), "ok" FFFD));
+	CHECK(sanitized_is(LIT(""), ""));
+}
+
+static void
+test_utf8_incomplete_tail(void)
+{
+	CHECK_EQ(utf8_incomplete_tail((const uint8_t *)"abc", 3), 0);
+	CHECK_EQ(utf8_incomplete_tail((const uint8_t *)"abc\xe2\x82", 5), 2);
+	CHECK_EQ(utf8_incomplete_tail((const uint8_t *)"a\xe2\x82\xac", 4),
+	    0);
+	CHECK_EQ(utf8_incomplete_tail((const uint8_t *)"\xf0\x9f\x98", 3), 3);
+	CHECK_EQ(utf8_incomplete_tail((const uint8_t *)"\xf0\x9f\x98\x80",
+	    4), 0);
+	CHECK_EQ(utf8_incomplete_tail((const uint8_t *)"\xc3", 1), 1);
+	CHECK_EQ(utf8_incomplete_tail((const uint8_t *)"ab\x80", 3), 0);
+	CHECK_EQ(utf8_incomplete_tail((const uint8_t *)"", 0), 0);
+}
+
 int
 main(void)
 {
@@ -465,5 +514,7 @@ main(void)
 	UNIT_RUN(test_utf8_autobahn);
 	UNIT_RUN(test_utf8_reference);
 	UNIT_RUN(test_utf8_all_scalars);
+	UNIT_RUN(test_utf8_sanitize);
+	UNIT_RUN(test_utf8_incomplete_tail);
 	return (UNIT_END("test_utf8"));
 }
