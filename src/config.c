@@ -63,6 +63,20 @@ static const char usage_text[] =
 "      --connect-timeout S    time to reach the backend, else 502 (default 10)\n"
 "      --close-timeout S      time to wait for the peer's close (default 5)\n"
 "      --shutdown-grace S     on SIGTERM/SIGINT, time to drain (default 10)\n"
+"      --idle-timeout S       close a connection with no data either way\n"
+"                             for S seconds (default 0, never)\n"
+"      --ping-interval S      ping a client that sent nothing for S seconds;\n"
+"                             drop it if no pong within S more (default 0,\n"
+"                             off)\n"
+"      --max-connections N    WebSocket connections per worker; beyond, 503\n"
+"                             (default 0, no limit)\n"
+"      --max-connections-per-ip N\n"
+"                             the same for each client address (default 0)\n"
+"\n"
+"Processes and privileges:\n"
+"      --workers N            N processes share the listeners (default 1)\n"
+"      --user USER            after binding, run as USER (and its groups)\n"
+"      --group GROUP          run as GROUP instead of USER's group\n"
 "\n"
 "Other:\n"
 "      --log-level LEVEL      error, warn, info or debug (default info)\n"
@@ -90,7 +104,14 @@ enum opt_id {
 	OPT_PASSENV,
 	OPT_ENV,
 	OPT_CLOSE_GRACE,
-	OPT_MAX_FORKS
+	OPT_MAX_FORKS,
+	OPT_WORKERS,
+	OPT_IDLE_TIMEOUT,
+	OPT_PING_INTERVAL,
+	OPT_MAX_CONNS,
+	OPT_MAX_CONNS_IP,
+	OPT_USER,
+	OPT_GROUP
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +131,13 @@ static const struct option long_opts[] = {
 	{ "env",		required_argument, NULL, OPT_ENV },
 	{ "close-grace",	required_argument, NULL, OPT_CLOSE_GRACE },
 	{ "max-forks",		required_argument, NULL, OPT_MAX_FORKS },
+	{ "workers",		required_argument, NULL, OPT_WORKERS },
+	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "ping-interval",	required_argument, NULL, OPT_PING_INTERVAL },
+	{ "max-connections",	required_argument, NULL, OPT_MAX_CONNS },
+	{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_IP },
+	{ "user",		required_argument, NULL, OPT_USER },
+	{ "group",		required_argument, NULL, OPT_GROUP },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -452,10 +480,48 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 		cfg->close_grace = (double)v / 1000.;
 		return (0);
 	case OPT_MAX_FORKS:
-		if (parse_u64(arg, 1000000, &v) == -1)
-			return (fail(err, errlen, "bad --max-forks '%s': "
-			    "expected a number", arg));
-		cfg->max_forks = (unsigned)v;
+	case OPT_MAX_CONNS:
+	case OPT_MAX_CONNS_IP:
+		if (parse_u64(arg, 10000000, &v) == -1)
+			return (fail(err, errlen, "bad --%s '%s': expected a "
+			    "number", opt_name(id), arg));
+		if (id == OPT_MAX_FORKS)
+			cfg->max_forks = (unsigned)v;
+		else if (id == OPT_MAX_CONNS)
+			cfg->max_conns = (unsigned)v;
+		else
+			cfg->max_conns_ip = (unsigned)v;
+		return (0);
+	case OPT_WORKERS:
+		if (parse_u64(arg, 256, &v) == -1 || v == 0)
+			return (fail(err, errlen, "bad --workers '%s': expected "
+			    "1 to 256", arg));
+		cfg->workers = (unsigned)v;
+		return (0);
+	case OPT_IDLE_TIMEOUT:
+	case OPT_PING_INTERVAL:
+		secs = id == OPT_IDLE_TIMEOUT ? &cfg->idle_timeout :
+		    &cfg->ping_interval;
+		/* 0 turns them off. */
+		if (strcmp(arg, "0") == 0) {
+			*secs = 0;
+			return (0);
+		}
+		goto seconds;
+	case OPT_USER:
+	case OPT_GROUP:
+		if (arg[0] == '\0')
+			return (fail(err, errlen, "bad --%s: empty name",
+			    opt_name(id)));
+		if (id == OPT_USER) {
+			free(cfg->user);
+			cfg->user = strdup(arg);
+		} else {
+			free(cfg->group);
+			cfg->group = strdup(arg);
+		}
+		if ((id == OPT_USER ? cfg->user : cfg->group) == NULL)
+			return (fail(err, errlen, "out of memory"));
 		return (0);
 	}
 	return (fail(err, errlen, "bad --%s '%s'", opt_name(id), arg));
@@ -475,6 +541,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->shutdown_grace = DEFAULT_SHUTDOWN_GRACE;
 	cfg->log_level = LOG_INFO;
 	cfg->close_grace = DEFAULT_CLOSE_GRACE;
+	cfg->workers = 1;
 	if (set_passenv(cfg, DEFAULT_PASSENV, err, errlen) == -1)
 		return (-1);
 
@@ -528,6 +595,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	if (cfg->connect.display == NULL)
 		return (fail(err, errlen, "no backend: give --connect, --dir "
 		    "or -- PROGRAM (see --help)"));
+	if (cfg->group != NULL && cfg->user == NULL)
+		return (fail(err, errlen, "--group needs --user"));
 	if (cfg->connect.kind == TARGET_TCP || cfg->connect.kind ==
 	    TARGET_UNIX) {
 		if (cfg->binary)
@@ -556,5 +625,7 @@ config_free(struct config *cfg)
 	list_free(cfg->connect.argv);
 	list_free(cfg->inherit);
 	list_free(cfg->env);
+	free(cfg->user);
+	free(cfg->group);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -36,6 +36,7 @@ enum rx_result {
 
 static void	conn_step(struct conn *);
 static void	conn_free(struct conn *);
+static void	open_timer(struct conn *);
 
 static struct conn *
 conn_check(struct conn *c)
@@ -107,13 +108,15 @@ copy_path(char *out, size_t outlen, const char *p, size_t len)
  * lost to a reset.
  */
 static void
-http_error(struct conn *c, int status, const char *why, const char *extra)
+http_reply(struct conn *c, int status, const char *why, const char *extra,
+    bool log)
 {
 	char reply[1024];
 	int n;
 
-	log_warnx("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer, status,
-	    http_reason(status), why);
+	if (log)
+		log_warnx("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer,
+		    status, http_reason(status), why);
 	c->be.ops->close(&c->be);
 	buf_free(&c->rx);
 	buf_free(&c->wire);
@@ -124,6 +127,51 @@ http_error(struct conn *c, int status, const char *why, const char *extra)
 		buf_append(&c->wire, reply, (size_t)n);
 	c->state = CONN_HTTP_ERROR;
 	set_timer(c, c->srv->cfg->close_timeout);
+}
+
+static void
+http_error(struct conn *c, int status, const char *why, const char *extra)
+{
+	http_reply(c, status, why, extra, true);
+}
+
+/* A limit refuses the upgrade: 503, logged at most once a second. */
+static void
+limit_refuse(struct conn *c, const char *why)
+{
+	struct server *srv = c->srv;
+	ev_tstamp now = ev_now(srv->loop);
+
+	if (now - srv->limit_logged >= 1.) {
+		if (srv->limit_suppressed > 0)
+			log_warnx("%u more connection(s) refused by limits",
+			    srv->limit_suppressed);
+		srv->limit_logged = now;
+		srv->limit_suppressed = 0;
+		http_reply(c, 503, why, "Retry-After: 1\r\n", true);
+	} else {
+		srv->limit_suppressed++;
+		http_reply(c, 503, why, "Retry-After: 1\r\n", false);
+	}
+}
+
+/* --max-connections and --max-connections-per-ip; 0 when within them. */
+static const char *
+over_limit(struct conn *c)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct conn *o;
+	unsigned n = 0;
+
+	if (cfg->max_conns > 0 && c->srv->nactive >= cfg->max_conns)
+		return ("--max-connections reached");
+	if (cfg->max_conns_ip == 0)
+		return (NULL);
+	for (o = c->srv->conns; o != NULL; o = o->next)
+		if (o->counted && strcmp(o->peer_addr, c->peer_addr) == 0)
+			n++;
+	return (n >= cfg->max_conns_ip ?
+	    "--max-connections-per-ip reached" : NULL);
 }
 
 static void
@@ -157,7 +205,10 @@ try_handshake(struct conn *c)
 		return;
 	}
 	copy_path(c->path, sizeof(c->path), req.target, req.target_len);
-	if (!handshake_is_upgrade(&req)) {
+	/* No Upgrade header at all: a plain request (an Upgrade to
+	 * something else is a bad upgrade: handshake_check says 400). */
+	if (!handshake_is_upgrade(&req) &&
+	    http_find_header(&req, "Upgrade", 0) < 0) {
 		http_error(c, 426, "not a WebSocket upgrade request",
 		    "Upgrade: websocket\r\n");
 		return;
@@ -174,6 +225,10 @@ try_handshake(struct conn *c)
 		http_error(c, 500, "out of memory", NULL);
 		return;
 	}
+	if ((why = over_limit(c)) != NULL) {
+		limit_refuse(c, why);
+		return;
+	}
 	memset(&breq, 0, sizeof(breq));
 	breq.req = &req;
 	breq.hs = &hs;
@@ -187,6 +242,8 @@ try_handshake(struct conn *c)
 	}
 	/* What follows the head is WebSocket data: it stays in rx. */
 	buf_consume(&c->rx, (size_t)r);
+	c->counted = true;
+	c->srv->nactive++;
 	c->state = CONN_CONNECTING;
 	set_timer(c, cfg->connect_timeout);
 }
@@ -344,6 +401,7 @@ deliver(struct conn *c, const struct ws_msg_ev *ev)
 	}
 	buf_commit(&c->tobe, (size_t)n);
 	c->rx_bytes += (uint64_t)n;
+	c->last_data = ev_now(c->srv->loop);
 	return (0);
 }
 
@@ -540,6 +598,7 @@ start_frame(struct conn *c)
 {
 	size_t len = buf_len(&c->frombe), enc;
 
+	c->last_data = ev_now(c->srv->loop);
 	if (c->lines)
 		return (start_line_frame(c));
 	if (c->proto == HS_PROTO_BASE64) {
@@ -707,6 +766,8 @@ on_backend_event(struct backend *b, enum backend_event ev)
 		ev_timer_stop(c->srv->loop, &c->timer);
 		c->backend_open = true;
 		c->state = CONN_OPEN;
+		c->last_data = c->last_rx = ev_now(c->srv->loop);
+		open_timer(c);
 		buf_append(&c->wire, c->reply, strlen(c->reply));
 		free(c->reply);
 		c->reply = NULL;
@@ -750,6 +811,9 @@ client_read(struct conn *c)
 	n = transport_read(&c->t, p, avail);
 	if (n > 0) {
 		buf_commit(&c->rx, (size_t)n);
+		/* Anything from the client shows it is alive. */
+		c->last_rx = ev_now(c->srv->loop);
+		c->ping_sent = 0;
 		return;
 	}
 	if (n < 0 && errno == EAGAIN)
@@ -782,6 +846,58 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	conn_step(c);
 }
 
+/* The OPEN phase's timer: the nearest of the idle and ping deadlines. */
+static void
+open_timer(struct conn *c)
+{
+	const struct config *cfg = c->srv->cfg;
+	ev_tstamp now = ev_now(c->srv->loop), next = 0, t;
+
+	if (cfg->idle_timeout > 0)
+		next = c->last_data + cfg->idle_timeout;
+	if (cfg->ping_interval > 0) {
+		t = c->ping_sent != 0 ? c->ping_sent + cfg->ping_interval :
+		    c->last_rx + cfg->ping_interval;
+		if (next == 0 || t < next)
+			next = t;
+	}
+	if (next != 0)
+		set_timer(c, next > now ? next - now : 0.001);
+}
+
+static void
+open_timeout(struct conn *c)
+{
+	const struct config *cfg = c->srv->cfg;
+	ev_tstamp now = ev_now(c->srv->loop);
+	uint8_t payload[8];
+
+	if (cfg->idle_timeout > 0 && now - c->last_data >=
+	    cfg->idle_timeout) {
+		begin_close(c, WS_CLOSE_GOING_AWAY, "idle timeout", false,
+		    "server");
+		return;
+	}
+	if (cfg->ping_interval > 0) {
+		if (c->ping_sent != 0 && now - c->ping_sent >=
+		    cfg->ping_interval) {
+			log_info("#%" PRIu64 " no pong for %.1fs", c->id,
+			    now - c->ping_sent);
+			begin_close(c, WS_CLOSE_INTERNAL, "ping timeout",
+			    false, "server");
+			return;
+		}
+		if (c->ping_sent == 0 && now - c->last_rx >=
+		    cfg->ping_interval &&
+		    buf_space(&c->wire) >= WIRE_RESERVE) {
+			memcpy(payload, &now, sizeof(payload));
+			queue_control(c, WS_OP_PING, payload, sizeof(payload));
+			c->ping_sent = now;
+		}
+	}
+	open_timer(c);
+}
+
 static void
 timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -802,6 +918,7 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		http_error(c, 502, why, NULL);
 		break;
 	case CONN_OPEN:
+		open_timeout(c);
 		break;
 	case CONN_CLOSING:
 	case CONN_HTTP_ERROR:
@@ -935,6 +1052,8 @@ conn_free(struct conn *c)
 		srv->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	if (c->counted)
+		srv->nactive--;
 	c->magic = 0;
 	free(c);
 	srv->nconns--;

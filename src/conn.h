@@ -90,6 +90,10 @@ struct conn {
 	bool		backend_eof;	/* backend sent EOF */
 	bool		backend_shut;	/* we sent the backend EOF */
 	bool		logged_open;	/* the open line was logged */
+	bool		counted;	/* in srv->nactive (limits) */
+	ev_tstamp	last_data;	/* payload either way (idle) */
+	ev_tstamp	last_rx;	/* bytes from the client (ping) */
+	ev_tstamp	ping_sent;	/* our unanswered ping, or 0 */
 
 	char		*reply;		/* the 101 answer, until sent */
 	char		peer[64];	/* client address:port, for the log */

@@ -152,9 +152,9 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 		hints.ai_family = AF_INET;
 	}
 	if ((gerr = getaddrinfo(ls->host, ls->port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "listen %s: %s", ls->display,
+		snprintf(err, errlen, "bad --listen %s: %s", ls->display,
 		    gai_strerror(gerr));
-		return (-1);
+		return (-2);
 	}
 	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next, n++)
 		rc = bind_one(srv, ai, 1, err, errlen, ls->display);
@@ -166,12 +166,15 @@ int
 listen_open(struct server *srv, char *err, size_t errlen)
 {
 	size_t i;
+	int rc;
 
 	ev_init(&resume_timer, resume_cb);
+
 	for (i = 0; i < srv->cfg->nlistens; i++) {
-		if (open_spec(srv, &srv->cfg->listens[i], err, errlen) == -1) {
+		if ((rc = open_spec(srv, &srv->cfg->listens[i], err,
+		    errlen)) != 0) {
 			listen_close(srv);
-			return (-1);
+			return (rc);
 		}
 	}
 	for (i = 0; i < srv->nlisteners; i++)

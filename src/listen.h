@@ -19,8 +19,9 @@ struct listener {
 
 /*
  * listen_open(srv, err, errlen): bind every --listen of srv->cfg (a host
- * name may give several sockets) and log each bound address.  Returns 0, or
- * -1 with a message in err and nothing left open.
+ * name may give several sockets) and log each bound address.  Returns 0,
+ * -1 when a socket cannot be bound, or -2 when an address does not resolve
+ * (a usage error), with a message in err and nothing left open.
  */
 int	listen_open(struct server *, char *, size_t);
 

@@ -12,6 +12,7 @@
 #include "log.h"
 
 static enum log_level log_max = LOG_INFO;
+static long log_tag;		/* worker pid, or 0 */
 
 static const char *const level_names[] = {
 	[LOG_ERROR] = "error",
@@ -19,6 +20,12 @@ static const char *const level_names[] = {
 	[LOG_INFO] = "info",
 	[LOG_DEBUG] = "debug",
 };
+
+void
+log_set_tag(long tag)
+{
+	log_tag = tag;
+}
 
 void
 log_set_level(enum log_level level)
@@ -54,7 +61,12 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 
 	if (level > log_max)
 		return;
-	n = snprintf(line, sizeof(line), "wsbridge: %s: ", level_names[level]);
+	if (log_tag != 0)
+		n = snprintf(line, sizeof(line), "wsbridge[%ld]: %s: ", log_tag,
+		    level_names[level]);
+	else
+		n = snprintf(line, sizeof(line), "wsbridge: %s: ",
+		    level_names[level]);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	if (m < 0)
 		m = 0;

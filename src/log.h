@@ -18,6 +18,9 @@ void	log_set_level(enum log_level);
 /* log_parse_level(name, level): 0 and *level set, or -1. */
 int	log_parse_level(const char *, enum log_level *);
 
+/* log_set_tag(pid): name the process in each line (worker processes). */
+void	log_set_tag(long);
+
 /* log_enabled(level): a line at level would be written. */
 int	log_enabled(enum log_level);
 

@@ -24,6 +24,9 @@ struct server {
 	struct conn	*conns;		/* every live connection */
 	unsigned	nconns;
 	unsigned	nchildren;	/* programs running, orphans too */
+	unsigned	nactive;	/* connections past the handshake */
+	ev_tstamp	limit_logged;	/* last "refused by limits" line */
+	unsigned	limit_suppressed; /* refusals not logged since */
 	uint64_t	next_id;	/* connection ids, for the log */
 	bool		draining;	/* shutting down: no new work */
 };

@@ -7,7 +7,11 @@ set -eu
 
 PKGS="build-essential pkg-config libev-dev libssl-dev openssl
 clang libclang-rt-14-dev
-bats python3 python3-websockets nodejs npm socat procps curl"
+bats python3 python3-websockets socat procps curl"
+# Node may come from elsewhere (with npm built in): only ask Debian for it
+# when there is none.
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 
 missing=""
 for p in $PKGS; do
