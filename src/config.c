@@ -79,6 +79,10 @@ static const char usage_text[] =
 "      --group GROUP          run as GROUP instead of USER's group\n"
 "\n"
 "Other:\n"
+"      --config FILE          read options from FILE: one long option per\n"
+"                             line (\"listen 8080\"), # comments, \"program\n"
+"                             PATH ARGS...\" for a program; the command\n"
+"                             line wins\n"
 "      --log-level LEVEL      error, warn, info or debug (default info)\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
@@ -111,7 +115,8 @@ enum opt_id {
 	OPT_MAX_CONNS,
 	OPT_MAX_CONNS_IP,
 	OPT_USER,
-	OPT_GROUP
+	OPT_GROUP,
+	OPT_CONFIG
 };
 
 static const struct option long_opts[] = {
@@ -138,6 +143,7 @@ static const struct option long_opts[] = {
 	{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_CONNS_IP },
 	{ "user",		required_argument, NULL, OPT_USER },
 	{ "group",		required_argument, NULL, OPT_GROUP },
+	{ "config",		required_argument, NULL, OPT_CONFIG },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -249,6 +255,36 @@ err:
 	free(*port);
 	*host = *port = NULL;
 	return (-1);
+}
+
+static void
+free_listens(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nlistens; i++) {
+		free(cfg->listens[i].host);
+		free(cfg->listens[i].port);
+		free(cfg->listens[i].display);
+	}
+	free(cfg->listens);
+	cfg->listens = NULL;
+	cfg->nlistens = 0;
+}
+
+static void
+free_target(struct target *t)
+{
+	size_t i;
+
+	free(t->host);
+	free(t->port);
+	free(t->path);
+	free(t->display);
+	for (i = 0; t->argv != NULL && t->argv[i] != NULL; i++)
+		free(t->argv[i]);
+	free(t->argv);
+	memset(t, 0, sizeof(*t));
 }
 
 static int
@@ -393,11 +429,41 @@ set_passenv(struct config *cfg, const char *arg, char *err, size_t errlen)
 	return (0);
 }
 
+/* Where options come from while parsing: the command line wins. */
+enum opt_source {
+	SRC_FILE,
+	SRC_CLI
+};
+
+static enum opt_source opt_source;
+static bool listens_from_file, env_from_file, target_from_file;
+
 static int
 set_option(struct config *cfg, int id, const char *arg, char *err,
     size_t errlen)
 {
 	const char *eq;
+
+	/* The command line replaces what the file said, lists included. */
+	if (opt_source == SRC_CLI) {
+		if (id == OPT_LISTEN && listens_from_file) {
+			free_listens(cfg);
+			listens_from_file = false;
+		}
+		if (id == OPT_ENV && env_from_file) {
+			list_free(cfg->env);
+			cfg->env = NULL;
+			env_from_file = false;
+		}
+		if ((id == OPT_CONNECT || id == OPT_DIR) && target_from_file) {
+			free_target(&cfg->connect);
+			target_from_file = false;
+		}
+	} else {
+		listens_from_file |= id == OPT_LISTEN;
+		env_from_file |= id == OPT_ENV;
+		target_from_file |= id == OPT_CONNECT || id == OPT_DIR;
+	}
 	uint64_t v;
 	double *secs;
 
@@ -527,10 +593,122 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 	return (fail(err, errlen, "bad --%s '%s'", opt_name(id), arg));
 }
 
+/* "program PATH ARGS..." in a file: words split on blanks, no quoting. */
+static int
+set_program(struct config *cfg, char *words, char *err, size_t errlen)
+{
+	char *w, *save = NULL;
+
+	free_target(&cfg->connect);
+	cfg->connect.kind = TARGET_PROGRAM;
+	for (w = strtok_r(words, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save))
+		if (list_add(&cfg->connect.argv, w, strlen(w)) == -1)
+			return (fail(err, errlen, "out of memory"));
+	if (cfg->connect.argv == NULL)
+		return (fail(err, errlen, "program needs a path"));
+	if ((cfg->connect.display = strdup(cfg->connect.argv[0])) == NULL)
+		return (fail(err, errlen, "out of memory"));
+	target_from_file = true;
+	return (0);
+}
+
+static int
+load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	const struct option *o;
+	char *line = NULL, *p, *key, *val, msg[200];
+	size_t cap = 0, lineno = 0, klen;
+	ssize_t len;
+	FILE *f;
+	int rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (fail(err, errlen, "--config %s: %s", path,
+		    strerror(errno)));
+	opt_source = SRC_FILE;
+	while (rc == 0 && (len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r' || line[len - 1] == ' ' ||
+		    line[len - 1] == '\t'))
+			line[--len] = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (strncmp(p, "--", 2) == 0)
+			p += 2;
+		key = p;
+		klen = strcspn(p, " \t=");
+		p += klen;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '=')
+			p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		val = *p != '\0' ? p : NULL;
+		key[klen] = '\0';
+		msg[0] = '\0';
+		if (strcmp(key, "program") == 0) {
+			if (val == NULL)
+				snprintf(msg, sizeof(msg), "program needs a "
+				    "path");
+			else
+				rc = set_program(cfg, val, msg, sizeof(msg));
+		} else {
+			for (o = long_opts; o->name != NULL; o++)
+				if (strcmp(o->name, key) == 0)
+					break;
+			if (o->name == NULL || o->val == OPT_HELP ||
+			    o->val == OPT_VERSION || o->val == OPT_CONFIG)
+				snprintf(msg, sizeof(msg), "unknown option "
+				    "'%s'", key);
+			else if (o->has_arg == no_argument && val != NULL)
+				snprintf(msg, sizeof(msg), "'%s' takes no "
+				    "value", key);
+			else if (o->has_arg != no_argument && val == NULL)
+				snprintf(msg, sizeof(msg), "'%s' needs a "
+				    "value", key);
+			else
+				rc = set_option(cfg, o->val, val, msg,
+				    sizeof(msg));
+		}
+		if (msg[0] != '\0') {
+			snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && ferror(f))
+		rc = fail(err, errlen, "--config %s: read error", path);
+	free(line);
+	fclose(f);
+	return (rc);
+}
+
+/* Find --config before the command line proper is parsed. */
+static const char *
+find_config(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return (argv[i + 1]);
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return (argv[i] + 9);
+	}
+	return (NULL);
+}
+
 int
 config_parse(struct config *cfg, int argc, char **argv, char *err,
     size_t errlen)
 {
+	const char *file;
 	int ch;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -544,6 +722,11 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->workers = 1;
 	if (set_passenv(cfg, DEFAULT_PASSENV, err, errlen) == -1)
 		return (-1);
+	listens_from_file = env_from_file = target_from_file = false;
+	if ((file = find_config(argc, argv)) != NULL &&
+	    load_file(cfg, file, err, errlen) == -1)
+		return (-1);
+	opt_source = SRC_CLI;
 
 	opterr = 0;
 	optind = 1;
@@ -568,6 +751,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 				    "(see --help)", optopt));
 			return (fail(err, errlen, "unknown option %s "
 			    "(see --help)", argv[optind - 1]));
+		case OPT_CONFIG:
+			break;		/* read already */
 		default:
 			if (set_option(cfg, ch, optarg, err, errlen) == -1)
 				return (-1);
@@ -577,6 +762,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		if (strcmp(argv[optind - 1], "--") != 0)
 			return (fail(err, errlen, "unexpected argument '%s' "
 			    "(put a program after --)", argv[optind]));
+		if (target_from_file)
+			free_target(&cfg->connect);
 		if (cfg->connect.display != NULL)
 			return (fail(err, errlen, "give one of --connect, "
 			    "--dir or a program"));
@@ -610,19 +797,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 void
 config_free(struct config *cfg)
 {
-	size_t i;
-
-	for (i = 0; i < cfg->nlistens; i++) {
-		free(cfg->listens[i].host);
-		free(cfg->listens[i].port);
-		free(cfg->listens[i].display);
-	}
-	free(cfg->listens);
-	free(cfg->connect.host);
-	free(cfg->connect.port);
-	free(cfg->connect.path);
-	free(cfg->connect.display);
-	list_free(cfg->connect.argv);
+	free_listens(cfg);
+	free_target(&cfg->connect);
 	list_free(cfg->inherit);
 	list_free(cfg->env);
 	free(cfg->user);
