@@ -31,7 +31,7 @@ VERSION	 = $(shell cat VERSION)
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env
 IO	 = main config log buf listen conn backend backend_tcp backend_proc \
 	   worker \
-	   transport resolve
+	   transport transport_tls resolve
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZERS	 = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -28,6 +28,7 @@ struct backend_req {
 	const char	*peer_addr;	/* client address, text */
 	const char	*peer_port;
 	const char	*remote_user;	/* NULL unless authenticated */
+	const char	*client_dn;	/* verified TLS client subject */
 	uint64_t	conn_id;
 	bool		tls;
 };

@@ -372,6 +372,7 @@ proc_open(struct backend *b, const struct target *t,
 	char software[64], uid[32], *script = NULL, *sname = NULL,
 	    *pinfo = NULL, **env = NULL, *dir_argv[2];
 	char *const *argv;
+	char verify[] = "SSL_CLIENT_VERIFY=SUCCESS", *tlsvars[3] = { NULL };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int rc;
 	pid_t pid;
@@ -417,6 +418,16 @@ proc_open(struct backend *b, const struct target *t,
 	cp.https = r->tls;
 	cp.inherit = cfg->inherit;
 	cp.extra = cfg->env;
+	if (r->client_dn != NULL) {
+		if (asprintf(&tlsvars[0], "SSL_CLIENT_S_DN=%s",
+		    r->client_dn) == -1) {
+			tlsvars[0] = NULL;
+			snprintf(b->error, sizeof(b->error), "out of memory");
+			goto err0;
+		}
+		tlsvars[1] = verify;
+		cp.more = tlsvars;
+	}
 	if ((env = cgi_env_build(&cp)) == NULL) {
 		snprintf(b->error, sizeof(b->error), "out of memory");
 		goto err0;
@@ -481,6 +492,7 @@ proc_open(struct backend *b, const struct target *t,
 	log_debug("#%llu started %s, pid %d", (unsigned long long)r->conn_id,
 	    argv[0], (int)pid);
 	cgi_env_free(env);
+	free(tlsvars[0]);
 	free(script);
 	free(sname);
 	free(pinfo);
@@ -497,6 +509,7 @@ err1:
 	}
 	cgi_env_free(env);
 err0:
+	free(tlsvars[0]);
 	free(script);
 	free(sname);
 	free(pinfo);

@@ -34,7 +34,7 @@ static const char usage_text[] =
 "Listening and backend:\n"
 "  -l, --listen [ADDR:]PORT   listen on ADDR (IPv4, [IPv6] or a host name)\n"
 "                             and PORT; without ADDR on every address, IPv4\n"
-"                             and IPv6.  Repeat for more listeners.\n"
+"                             and IPv6; or unix:/PATH.  Repeat for more.\n"
 "  -c, --connect TARGET       backend: HOST:PORT, [IPv6]:PORT or unix:/PATH\n"
 "  -- PROGRAM [ARGS...]       spawn PROGRAM (no shell) for each connection:\n"
 "                             its stdin and stdout are the WebSocket\n"
@@ -72,6 +72,15 @@ static const char usage_text[] =
 "                             (default 0, no limit)\n"
 "      --max-connections-per-ip N\n"
 "                             the same for each client address (default 0)\n"
+"\n"
+"TLS (wss:// and https://):\n"
+"      --tls-cert FILE        certificate chain (PEM); with --tls-key, every\n"
+"                             listener speaks TLS unless marked ,plain\n"
+"      --tls-key FILE         private key (PEM)\n"
+"      --tls-ciphers LIST     TLS 1.2 cipher list (OpenSSL syntax)\n"
+"      --tls-min-version V    1.2 (default) or 1.3\n"
+"      --tls-client-ca FILE   require client certificates signed by FILE\n"
+"  A listener may say ,tls or ,plain: --listen 443,tls --listen 80,plain\n"
 "\n"
 "Processes and privileges:\n"
 "      --workers N            N processes share the listeners (default 1)\n"
@@ -116,7 +125,12 @@ enum opt_id {
 	OPT_MAX_CONNS_IP,
 	OPT_USER,
 	OPT_GROUP,
-	OPT_CONFIG
+	OPT_CONFIG,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CIPHERS,
+	OPT_TLS_MIN_VERSION,
+	OPT_TLS_CLIENT_CA
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +158,11 @@ static const struct option long_opts[] = {
 	{ "user",		required_argument, NULL, OPT_USER },
 	{ "group",		required_argument, NULL, OPT_GROUP },
 	{ "config",		required_argument, NULL, OPT_CONFIG },
+	{ "tls-cert",		required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key",		required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-ciphers",	required_argument, NULL, OPT_TLS_CIPHERS },
+	{ "tls-min-version",	required_argument, NULL, OPT_TLS_MIN_VERSION },
+	{ "tls-client-ca",	required_argument, NULL, OPT_TLS_CLIENT_CA },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -265,6 +284,7 @@ free_listens(struct config *cfg)
 	for (i = 0; i < cfg->nlistens; i++) {
 		free(cfg->listens[i].host);
 		free(cfg->listens[i].port);
+		free(cfg->listens[i].path);
 		free(cfg->listens[i].display);
 	}
 	free(cfg->listens);
@@ -291,6 +311,7 @@ static int
 add_listen(struct config *cfg, const char *arg, char *err, size_t errlen)
 {
 	struct listen_spec *l, *ls;
+	char *copy = NULL, *comma;
 
 	ls = realloc(cfg->listens, (cfg->nlistens + 1) * sizeof(*ls));
 	if (ls == NULL)
@@ -298,15 +319,45 @@ add_listen(struct config *cfg, const char *arg, char *err, size_t errlen)
 	cfg->listens = ls;
 	l = &ls[cfg->nlistens];
 	memset(l, 0, sizeof(*l));
-	if (config_split_hostport(arg, &l->host, &l->port, err, errlen) == -1)
-		return (-1);
-	if ((l->display = strdup(arg)) == NULL) {
-		free(l->host);
-		free(l->port);
+	if ((l->display = strdup(arg)) == NULL ||
+	    (copy = strdup(arg)) == NULL) {
+		free(l->display);
 		return (fail(err, errlen, "out of memory"));
 	}
+	/* ",tls" or ",plain" picks the transport of this listener. */
+	if ((comma = strrchr(copy, ',')) != NULL) {
+		if (strcmp(comma, ",tls") == 0)
+			l->tls = LISTEN_TLS_ON;
+		else if (strcmp(comma, ",plain") == 0)
+			l->tls = LISTEN_TLS_OFF;
+		else {
+			fail(err, errlen, "bad --listen '%s': expected ,tls "
+			    "or ,plain after the address", arg);
+			goto err;
+		}
+		*comma = '\0';
+	}
+	if (strncmp(copy, "unix:", 5) == 0) {
+		if (copy[5] == '\0' || strlen(copy + 5) >= 108) {
+			fail(err, errlen, "bad --listen '%s': socket path "
+			    "empty or too long", arg);
+			goto err;
+		}
+		if ((l->path = strdup(copy + 5)) == NULL) {
+			fail(err, errlen, "out of memory");
+			goto err;
+		}
+	} else if (config_split_hostport(copy, &l->host, &l->port, err,
+	    errlen) == -1)
+		goto err;
+	free(copy);
 	cfg->nlistens++;
 	return (0);
+
+err:
+	free(copy);
+	free(l->display);
+	return (-1);
 }
 
 static int
@@ -574,6 +625,32 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 			return (0);
 		}
 		goto seconds;
+	case OPT_TLS_CERT:
+	case OPT_TLS_KEY:
+	case OPT_TLS_CIPHERS:
+	case OPT_TLS_CLIENT_CA: {
+		char **field = id == OPT_TLS_CERT ? &cfg->tls_cert :
+		    id == OPT_TLS_KEY ? &cfg->tls_key :
+		    id == OPT_TLS_CIPHERS ? &cfg->tls_ciphers :
+		    &cfg->tls_client_ca;
+
+		if (arg[0] == '\0')
+			return (fail(err, errlen, "bad --%s: empty",
+			    opt_name(id)));
+		free(*field);
+		if ((*field = strdup(arg)) == NULL)
+			return (fail(err, errlen, "out of memory"));
+		return (0);
+	}
+	case OPT_TLS_MIN_VERSION:
+		if (strcmp(arg, "1.2") == 0)
+			cfg->tls_min_version = 0x0303;
+		else if (strcmp(arg, "1.3") == 0)
+			cfg->tls_min_version = 0x0304;
+		else
+			return (fail(err, errlen, "bad --tls-min-version '%s': "
+			    "expected 1.2 or 1.3", arg));
+		return (0);
 	case OPT_USER:
 	case OPT_GROUP:
 		if (arg[0] == '\0')
@@ -777,13 +854,27 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			return (fail(err, errlen, "out of memory"));
 	} else if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
 		return (fail(err, errlen, "no program after --"));
-	if (cfg->nlistens == 0)
+	/* Under socket activation systemd passes the listeners. */
+	if (cfg->nlistens == 0 && getenv("LISTEN_FDS") == NULL)
 		return (fail(err, errlen, "no --listen given (see --help)"));
 	if (cfg->connect.display == NULL)
 		return (fail(err, errlen, "no backend: give --connect, --dir "
 		    "or -- PROGRAM (see --help)"));
 	if (cfg->group != NULL && cfg->user == NULL)
 		return (fail(err, errlen, "--group needs --user"));
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		return (fail(err, errlen, "--tls-cert and --tls-key go "
+		    "together"));
+	if (cfg->tls_cert == NULL && (cfg->tls_client_ca != NULL ||
+	    cfg->tls_ciphers != NULL || cfg->tls_min_version != 0))
+		return (fail(err, errlen, "TLS options need --tls-cert and "
+		    "--tls-key"));
+	for (size_t i = 0; i < cfg->nlistens; i++)
+		if (cfg->listens[i].tls == LISTEN_TLS_ON &&
+		    cfg->tls_cert == NULL)
+			return (fail(err, errlen, "--listen %s: ,tls needs "
+			    "--tls-cert and --tls-key",
+			    cfg->listens[i].display));
 	if (cfg->connect.kind == TARGET_TCP || cfg->connect.kind ==
 	    TARGET_UNIX) {
 		if (cfg->binary)
@@ -803,5 +894,9 @@ config_free(struct config *cfg)
 	list_free(cfg->env);
 	free(cfg->user);
 	free(cfg->group);
+	free(cfg->tls_cert);
+	free(cfg->tls_key);
+	free(cfg->tls_ciphers);
+	free(cfg->tls_client_ca);
 	memset(cfg, 0, sizeof(*cfg));
 }

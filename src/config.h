@@ -37,9 +37,17 @@ struct target {
 };
 
 /* One --listen. */
+enum listen_tls {
+	LISTEN_TLS_DEFAULT,	/* TLS when --tls-cert is given */
+	LISTEN_TLS_ON,		/* ",tls" */
+	LISTEN_TLS_OFF		/* ",plain" */
+};
+
 struct listen_spec {
 	char		*host;		/* NULL: every address, v4 and v6 */
 	char		*port;
+	char		*path;		/* unix:/path instead of host:port */
+	enum listen_tls	tls;
 	char		*display;	/* as given */
 };
 
@@ -71,6 +79,13 @@ struct config {
 	unsigned	max_conns_ip;	/* per client address, 0 = none */
 	char		*user;		/* drop to this user after binding */
 	char		*group;		/* and this group (default: user's) */
+
+	/* TLS. */
+	char		*tls_cert;	/* PEM chain; turns TLS on */
+	char		*tls_key;
+	char		*tls_ciphers;	/* TLS 1.2 cipher list, or NULL */
+	char		*tls_client_ca;	/* require client certificates */
+	int		tls_min_version;	/* TLS1_2_VERSION or 1_3 */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "tls.h"
 #include "utf8.h"
 #include "log.h"
 #include "server.h"
@@ -182,6 +183,7 @@ try_handshake(struct conn *c)
 	struct http_request req;
 	struct handshake hs;
 	struct backend_req breq;
+	char dn[256];
 	const char *why;
 	char reply[512];
 	int r, n, status;
@@ -235,6 +237,11 @@ try_handshake(struct conn *c)
 	breq.peer_addr = c->peer_addr;
 	breq.peer_port = c->peer_port;
 	breq.conn_id = c->id;
+	breq.tls = c->tls;
+	if (c->tls && transport_tls_peer(&c->t, dn, sizeof(dn)) == 0) {
+		breq.client_dn = dn;
+		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
+	}
 	/* The request is still in rx: the backend reads it during open. */
 	if (c->be.ops->open(&c->be, &cfg->connect, &breq) == -1) {
 		http_error(c, c->be.fail_status, c->be.error, NULL);
@@ -542,7 +549,8 @@ close_ready(const struct conn *c)
 static bool
 has_output(const struct conn *c)
 {
-	return (!c->client_done && (buf_len(&c->wire) > 0 ||
+	return (!c->client_done && (c->t.pending > 0 ||
+	    buf_len(&c->wire) > 0 ||
 	    c->out_hdr_len > 0 || can_start_frame(c) || close_ready(c)));
 }
 
@@ -646,6 +654,14 @@ flush_client(struct conn *c)
 	ssize_t n;
 	int niov;
 
+	c->write_wants_read = false;
+	if (!c->client_done && c->t.pending > 0 &&
+	    transport_writev(&c->t, iov, 0) < 0) {
+		if (errno != EAGAIN)
+			goto fail;
+		c->write_wants_read = c->t.want == TRANSPORT_WANT_READ;
+		return;
+	}
 	while (!c->client_done) {
 		niov = 0;
 		wire_n = hdr_n = 0;
@@ -676,11 +692,9 @@ flush_client(struct conn *c)
 			return;
 		n = transport_writev(&c->t, iov, niov);
 		if (n < 0) {
-			if (errno != EAGAIN) {
-				log_debug("#%" PRIu64 " client write: %s",
-				    c->id, strerror(errno));
-				client_finish(c);
-			}
+			if (errno != EAGAIN)
+				goto fail;
+			c->write_wants_read = c->t.want == TRANSPORT_WANT_READ;
 			return;
 		}
 		r = (size_t)n;
@@ -711,6 +725,16 @@ flush_client(struct conn *c)
 			c->out_scratch = NULL;
 		}
 	}
+	return;
+
+fail:
+	if (c->t.errmsg[0] != '\0')
+		log_info("#%" PRIu64 " peer=%s %s", c->id, c->peer,
+		    c->t.errmsg);
+	else
+		log_debug("#%" PRIu64 " client write: %s", c->id,
+		    strerror(errno));
+	client_finish(c);
 }
 
 /* Is backend input thrown away (the client will not get it)? */
@@ -795,10 +819,13 @@ client_read(struct conn *c)
 	size_t avail;
 	ssize_t n;
 
+	c->read_wants_write = false;
 	if (c->state == CONN_LINGER) {
 		n = transport_read(&c->t, sink, sizeof(sink));
 		if (n == 0 || (n < 0 && errno != EAGAIN))
 			client_finish(c);
+		else if (n < 0)
+			c->read_wants_write = c->t.want == TRANSPORT_WANT_WRITE;
 		return;
 	}
 	if ((p = buf_reserve(&c->rx, &avail)) == NULL) {
@@ -816,9 +843,14 @@ client_read(struct conn *c)
 		c->ping_sent = 0;
 		return;
 	}
-	if (n < 0 && errno == EAGAIN)
+	if (n < 0 && errno == EAGAIN) {
+		c->read_wants_write = c->t.want == TRANSPORT_WANT_WRITE;
 		return;
-	if (n < 0)
+	}
+	if (n < 0 && c->t.errmsg[0] != '\0')
+		log_info("#%" PRIu64 " peer=%s %s", c->id, c->peer,
+		    c->t.errmsg);
+	else if (n < 0)
 		log_debug("#%" PRIu64 " client read: %s", c->id,
 		    strerror(errno));
 	/* EOF: what is already in rx is still processed. */
@@ -843,6 +875,8 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (c->read_wants_write)
+		client_read(c);
 	conn_step(c);
 }
 
@@ -952,6 +986,15 @@ update_watchers(struct conn *c)
 		}
 	}
 	wr = has_output(c);
+	/* TLS may need the other direction's readiness to make progress. */
+	if (!c->client_done) {
+		if (wr && c->write_wants_read) {
+			wr = false;
+			rd = true;
+		}
+		if (c->read_wants_write && rd)
+			wr = true;
+	}
 	if (rd != (ev_is_active(&c->crio) != 0)) {
 		if (rd)
 			ev_io_start(loop, &c->crio);
@@ -1061,7 +1104,7 @@ conn_free(struct conn *c)
 }
 
 struct conn *
-conn_new(struct server *srv, int fd, const struct sockaddr *sa)
+conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls)
 {
 	const struct config *cfg = srv->cfg;
 	struct conn *c;
@@ -1070,11 +1113,18 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa)
 		close(fd);
 		return (NULL);
 	}
+	if (tls) {
+		if (transport_tls(&c->t, fd, srv->tls_ctx) == -1) {
+			free(c);
+			return (NULL);
+		}
+	} else
+		transport_plain(&c->t, fd);
+	c->tls = tls;
 	c->magic = CONN_MAGIC;
 	c->srv = srv;
 	c->id = ++srv->next_id;
 	c->state = CONN_HANDSHAKE;
-	transport_plain(&c->t, fd);
 	ev_io_init(&c->crio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->cwio, client_write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, timer_cb);

@@ -90,7 +90,10 @@ struct conn {
 	bool		backend_eof;	/* backend sent EOF */
 	bool		backend_shut;	/* we sent the backend EOF */
 	bool		logged_open;	/* the open line was logged */
+	bool		tls;		/* the client speaks TLS */
 	bool		counted;	/* in srv->nactive (limits) */
+	bool		read_wants_write; /* TLS read waits for writable */
+	bool		write_wants_read; /* TLS write waits for readable */
 	ev_tstamp	last_data;	/* payload either way (idle) */
 	ev_tstamp	last_rx;	/* bytes from the client (ping) */
 	ev_tstamp	ping_sent;	/* our unanswered ping, or 0 */
@@ -106,11 +109,11 @@ struct conn {
 };
 
 /*
- * conn_new(srv, fd, sa): take over an accepted, non-blocking client socket
- * and start reading its request.  Returns the connection, or NULL (fd
+ * conn_new(srv, fd, sa, tls): take over an accepted, non-blocking client
+ * socket (speaking TLS when tls) and start reading its request.  Returns the connection, or NULL (fd
  * closed) when memory is short.
  */
-struct conn *conn_new(struct server *, int, const struct sockaddr *);
+struct conn *conn_new(struct server *, int, const struct sockaddr *, bool);
 
 /*
  * conn_shutdown(c): the server is going away: open connections get close

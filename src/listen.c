@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -30,7 +33,12 @@ fmt_sockaddr(const struct sockaddr *sa, char *out, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 
-	if (sa->sa_family == AF_INET6) {
+	if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *su =
+		    (const struct sockaddr_un *)(const void *)sa;
+
+		snprintf(out, len, "unix:%s", su->sun_path);
+	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 =
 		    (const struct sockaddr_in6 *)(const void *)sa;
 
@@ -81,40 +89,23 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				log_warn("accept on %s", l->name);
 			return;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (conn_new(srv, fd, (struct sockaddr *)&ss) == NULL)
+		if (ss.ss_family != AF_UNIX)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+		if (conn_new(srv, fd, (struct sockaddr *)&ss, l->tls) == NULL)
 			log_warnx("out of memory: connection dropped");
 	}
 }
 
+/* Take a listening socket into srv's list and log it. */
 static int
-bind_one(struct server *srv, const struct addrinfo *ai, int v6only,
-    char *err, size_t errlen, const char *display)
+add_listener(struct server *srv, int fd, bool tls, const char *how,
+    char *err, size_t errlen)
 {
 	struct listener *l, *ls;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	int fd, one = 1;
 
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd == -1) {
-		snprintf(err, errlen, "listen %s: socket: %s", display,
-		    strerror(errno));
-		return (-1);
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ai->ai_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
-		    sizeof(v6only));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-	    listen(fd, SOMAXCONN) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
-		snprintf(err, errlen, "listen %s: %s", display,
-		    strerror(errno));
-		close(fd);
-		return (-1);
-	}
 	ls = realloc(srv->listeners, (srv->nlisteners + 1) * sizeof(*ls));
 	if (ls == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -125,9 +116,82 @@ bind_one(struct server *srv, const struct addrinfo *ai, int v6only,
 	l = &ls[srv->nlisteners++];
 	l->srv = srv;
 	l->fd = fd;
-	fmt_sockaddr((struct sockaddr *)&ss, l->name, sizeof(l->name));
-	log_info("listening on %s", l->name);
+	l->tls = tls;
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		snprintf(l->name, sizeof(l->name), "fd %d", fd);
+	else
+		fmt_sockaddr((struct sockaddr *)&ss, l->name, sizeof(l->name));
+	log_info("listening on %s%s%s", l->name, tls ? " (TLS)" : "", how);
 	return (0);
+}
+
+static int
+bind_one(struct server *srv, const struct addrinfo *ai, int v6only,
+    bool tls, char *err, size_t errlen, const char *display)
+{
+	struct stat st;
+	int fd, one = 1;
+
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		snprintf(err, errlen, "listen %s: socket: %s", display,
+		    strerror(errno));
+		return (-1);
+	}
+	if (ai->ai_family == AF_UNIX) {
+		/* A socket left by an earlier run is ours to replace. */
+		const struct sockaddr_un *su =
+		    (const struct sockaddr_un *)(const void *)ai->ai_addr;
+
+		if (lstat(su->sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(su->sun_path);
+	} else
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+		    sizeof(v6only));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		snprintf(err, errlen, "listen %s: %s", display,
+		    strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	return (add_listener(srv, fd, tls, "", err, errlen));
+}
+
+/*
+ * systemd socket activation: LISTEN_PID is us and LISTEN_FDS sockets
+ * start at descriptor 3.  Returns how many were taken.
+ */
+static int
+adopt_systemd(struct server *srv, bool tls, char *err, size_t errlen)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	long n, i;
+	int fl;
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+		return (0);
+	n = atol(fds);
+	for (i = 0; i < n; i++) {
+		fl = fcntl(3 + (int)i, F_GETFL);
+		if (fl == -1 || fcntl(3 + (int)i, F_SETFL, fl | O_NONBLOCK) ==
+		    -1 || fcntl(3 + (int)i, F_SETFD, FD_CLOEXEC) == -1) {
+			snprintf(err, errlen, "LISTEN_FDS: descriptor %ld: %s",
+			    3 + i, strerror(errno));
+			return (-1);
+		}
+		if (add_listener(srv, 3 + (int)i, tls, " (from systemd)", err,
+		    errlen) == -1)
+			return (-1);
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return ((int)n);
 }
 
 static int
@@ -135,8 +199,22 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
     size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
+	struct sockaddr_un sun;
 	int gerr, n = 0, rc = 0;
+	bool tls = ls->tls == LISTEN_TLS_ON || (ls->tls == LISTEN_TLS_DEFAULT &&
+	    srv->cfg->tls_cert != NULL);
 
+	if (ls->path != NULL) {
+		memset(&sun, 0, sizeof(sun));
+		memset(&hints, 0, sizeof(hints));
+		sun.sun_family = AF_UNIX;
+		memcpy(sun.sun_path, ls->path, strlen(ls->path));
+		hints.ai_family = AF_UNIX;
+		hints.ai_addr = (struct sockaddr *)&sun;
+		hints.ai_addrlen = sizeof(sun);
+		return (bind_one(srv, &hints, 0, tls, err, errlen,
+		    ls->display));
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
@@ -144,7 +222,8 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 		/* One dual-stack socket; IPv4 alone where IPv6 is off. */
 		hints.ai_family = AF_INET6;
 		if (getaddrinfo(NULL, ls->port, &hints, &res) == 0) {
-			rc = bind_one(srv, res, 0, err, errlen, ls->display);
+			rc = bind_one(srv, res, 0, tls, err, errlen,
+			    ls->display);
 			freeaddrinfo(res);
 			if (rc == 0)
 				return (0);
@@ -157,7 +236,7 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 		return (-2);
 	}
 	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next, n++)
-		rc = bind_one(srv, ai, 1, err, errlen, ls->display);
+		rc = bind_one(srv, ai, 1, tls, err, errlen, ls->display);
 	freeaddrinfo(res);
 	return (rc);
 }
@@ -169,7 +248,10 @@ listen_open(struct server *srv, char *err, size_t errlen)
 	int rc;
 
 	ev_init(&resume_timer, resume_cb);
-
+	if (adopt_systemd(srv, srv->cfg->tls_cert != NULL, err, errlen) < 0) {
+		listen_close(srv);
+		return (-1);
+	}
 	for (i = 0; i < srv->cfg->nlistens; i++) {
 		if ((rc = open_spec(srv, &srv->cfg->listens[i], err,
 		    errlen)) != 0) {

@@ -4,6 +4,7 @@
 #ifndef WSB_LISTEN_H
 #define WSB_LISTEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <ev.h>
@@ -14,7 +15,8 @@ struct listener {
 	struct server	*srv;
 	int		fd;
 	ev_io		io;		/* readable: connections to accept */
-	char		name[80];	/* bound address, for the log */
+	bool		tls;		/* speaks TLS */
+	char		name[120];	/* bound address, for the log */
 };
 
 /*

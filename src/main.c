@@ -11,6 +11,7 @@
 #include "listen.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 #include "worker.h"
 
 int
@@ -33,6 +34,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	srv.cfg = &cfg;
+	/* Certificate problems are configuration errors: found now. */
+	if (cfg.tls_cert != NULL &&
+	    (srv.tls_ctx = tls_ctx_new(&cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "wsbridge: %s\n", err);
+		config_free(&cfg);
+		return (2);
+	}
 	if ((rc = listen_open(&srv, err, sizeof(err))) != 0) {
 		if (rc == -2)
 			fprintf(stderr, "wsbridge: %s\n", err);
@@ -48,6 +56,7 @@ main(int argc, char **argv)
 		return (rc);
 	}
 	rc = cfg.workers > 1 ? master_run(&srv) : worker_run(&srv);
+	SSL_CTX_free(srv.tls_ctx);
 	config_free(&cfg);
 	return (rc);
 }

@@ -15,6 +15,7 @@
 
 struct conn;
 struct listener;
+struct ssl_ctx_st;
 
 struct server {
 	struct ev_loop	*loop;
@@ -29,6 +30,7 @@ struct server {
 	unsigned	limit_suppressed; /* refusals not logged since */
 	uint64_t	next_id;	/* connection ids, for the log */
 	bool		draining;	/* shutting down: no new work */
+	struct ssl_ctx_st *tls_ctx;	/* for TLS listeners; swapped on HUP */
 };
 
 /*

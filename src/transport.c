@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -29,6 +30,8 @@ plain_writev(struct transport *t, const struct iovec *iov, int n)
 	struct msghdr msg = { 0 };
 	ssize_t r;
 
+	if (n == 0)
+		return (0);
 	/* sendmsg rather than writev: MSG_NOSIGNAL spares us SIGPIPE. */
 	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
 	msg.msg_iovlen = (size_t)n;
@@ -64,8 +67,7 @@ static const struct transport_ops plain_ops = {
 void
 transport_plain(struct transport *t, int fd)
 {
+	memset(t, 0, sizeof(*t));
 	t->ops = &plain_ops;
 	t->fd = fd;
-	t->want = 0;
-	t->impl = NULL;
 }

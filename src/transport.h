@@ -27,7 +27,10 @@ struct transport {
 	const struct transport_ops *ops;
 	int		fd;		/* the client socket */
 	int		want;		/* TRANSPORT_WANT_* after EAGAIN */
+	size_t		pending;	/* accepted bytes not yet on the wire;
+					   writev with no iovecs pushes them */
 	void		*impl;		/* TLS state, NULL for plain */
+	char		errmsg[160];	/* why the last call failed (TLS) */
 };
 
 /* transport_plain(t, fd): a plain TCP transport on fd (owned by t). */

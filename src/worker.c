@@ -24,6 +24,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "server.h"
+#include "tls.h"
 #include "worker.h"
 
 #define RESPAWN_DELAY	1.0	/* after a worker that died young */
@@ -106,13 +107,28 @@ worker_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_timer_start(loop, &drain_timer);
 }
 
+/* SIGHUP: new certificate and key for new connections; open ones keep
+ * the context they started with (OpenSSL counts the references). */
 static void
 worker_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	(void)loop;
+	struct server *srv = ev_userdata(loop);
+	SSL_CTX *ctx;
+	char err[256];
+
 	(void)w;
 	(void)revents;
-	log_debug("SIGHUP: nothing to reload");
+	if (srv->tls_ctx == NULL) {
+		log_info("SIGHUP: nothing to reload");
+		return;
+	}
+	if ((ctx = tls_ctx_new(srv->cfg, err, sizeof(err))) == NULL) {
+		log_warnx("SIGHUP: keeping the old certificate: %s", err);
+		return;
+	}
+	SSL_CTX_free(srv->tls_ctx);
+	srv->tls_ctx = ctx;
+	log_info("SIGHUP: TLS certificate and key reloaded");
 }
 
 int

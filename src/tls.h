@@ -1,0 +1,36 @@
+/*
+ * tls.h - wss:// and https:// through OpenSSL: the server context built
+ * from the configuration (checked at start-up and on SIGHUP), and the TLS
+ * transport that conn.c uses like the plain one.
+ */
+#ifndef WSB_TLS_H
+#define WSB_TLS_H
+
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "transport.h"
+
+/*
+ * tls_ctx_new(cfg, err, errlen): a server context for cfg's certificate and
+ * key (checked: readable, matching, not expired), protocol versions, ciphers
+ * and client CA.  Returns it, or NULL with a one-line reason in err.
+ */
+SSL_CTX	*tls_ctx_new(const struct config *, char *, size_t);
+
+/*
+ * transport_tls(t, fd, ctx): a TLS transport on the accepted socket fd
+ * (owned by t from now on); the handshake runs inside the first reads and
+ * writes.  Returns 0, or -1 (fd closed) when OpenSSL cannot set it up.
+ */
+int	transport_tls(struct transport *, int, SSL_CTX *);
+
+/*
+ * transport_tls_peer(t, dn, len): the verified client certificate's
+ * subject (RFC 2253) into dn; returns 0, or -1 when there is none.
+ */
+int	transport_tls_peer(struct transport *, char *, size_t);
+
+#endif
