@@ -44,7 +44,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer -O1 -g
 
 .PHONY: all deps demo check unit asan-unit bats fuzz fuzz-smoke clean \
-	install bench
+	install bench deb
 
 all: wsbridge
 
@@ -127,3 +127,7 @@ install: wsbridge
 
 clean:
 	rm -rf $(B) wsbridge
+
+# Benchmarks against raw TCP, socat, websockify and websocketd (bench/).
+bench:
+	$(MAKE) -C bench run

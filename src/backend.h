@@ -73,7 +73,7 @@ struct backend {
 	struct addrinfo	*addrs;		/* resolved list being tried */
 	struct addrinfo	*next_addr;	/* next one to try */
 	char		peer[64];	/* address connected to, for the log */
-	char		error[192];	/* why open() failed */
+	char		error[160];	/* why open() failed */
 	int		fail_status;	/* HTTP status for that failure */
 	bool		detachable;	/* may close before its EOF once the
 					   client is gone (programs) */
@@ -85,9 +85,11 @@ struct backend {
 	ev_child	child;		/* its exit */
 	bool		exited;		/* reaped; status is valid */
 	bool		out_eof;	/* stdout reached EOF */
+	bool		out_grown;	/* stdout pipe enlarged */
+	bool		in_grown;	/* stdin pipe enlarged */
 	int		efd;		/* stderr pipe (--stderr log), or -1 */
 	ev_io		eio;
-	char		eline[512];	/* stderr line being gathered */
+	char		*eline;		/* stderr line being gathered */
 	size_t		elen;
 	uint64_t	conn_id;	/* for stderr log lines */
 };

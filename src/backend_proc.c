@@ -38,6 +38,10 @@ struct orphan {
 static struct orphan *orphans;
 static unsigned norphans;
 
+#define ELINE_MAX	512
+#define PIPE_DEFAULT	65536	/* Linux's pipe capacity */
+#define PIPE_BIG	(1024 * 1024)	/* longer stderr lines are logged in pieces */
+
 #define BACKEND_OF(w, field)						\
 	((struct backend *)(void *)((char *)(w) -			\
 	    offsetof(struct backend, field)))
@@ -183,7 +187,9 @@ stderr_cb(struct ev_loop *loop, ev_io *w, int revents)
 			stderr_flush_line(b);
 			continue;
 		}
-		if (b->elen == sizeof(b->eline))
+		if (b->eline == NULL && (b->eline = malloc(ELINE_MAX)) == NULL)
+			return;
+		if (b->elen == ELINE_MAX)
 			stderr_flush_line(b);	/* a long line: in pieces */
 		b->eline[b->elen++] = buf[i];
 	}
@@ -516,13 +522,30 @@ err0:
 	return (-1);
 }
 
+/*
+ * A pipe that fills up carries bulk data: give it room for 1 MiB, once.
+ * Only busy programs pay for big pipes (they count against the user's
+ * pipe allowance, and idle connections are the many).
+ */
+static void
+grow_pipe(int fd, bool *grown)
+{
+	if (*grown || fd == -1)
+		return;
+	*grown = true;
+	if (fcntl(fd, F_SETPIPE_SZ, PIPE_BIG) == -1)
+		log_debug("F_SETPIPE_SZ: %s", strerror(errno));
+}
+
 static ssize_t
 proc_read(struct backend *b, void *buf, size_t len)
 {
 	ssize_t n;
 
 	if (!b->out_eof) {
-		if ((n = backend_fd_read(b, buf, len)) != 0)
+		if ((n = backend_fd_read(b, buf, len)) >= PIPE_DEFAULT)
+			grow_pipe(b->rfd, &b->out_grown);
+		if (n != 0)
 			return (n);
 		/* stdout is done; the EOF waits for the exit status. */
 		b->out_eof = true;
@@ -534,6 +557,18 @@ proc_read(struct backend *b, void *buf, size_t len)
 		return (0);
 	errno = EAGAIN;
 	return (-1);
+}
+
+static ssize_t
+proc_write(struct backend *b, const void *buf, size_t len)
+{
+	ssize_t n = backend_fd_write(b, buf, len);
+
+	if (n == -1 && errno == EAGAIN) {
+		grow_pipe(b->wfd, &b->in_grown);
+		errno = EAGAIN;
+	}
+	return (n);
 }
 
 static void
@@ -557,6 +592,8 @@ proc_close(struct backend *b)
 		close(b->efd);
 		b->efd = -1;
 	}
+	free(b->eline);
+	b->eline = NULL;
 	if (b->pid != 0) {
 		orphan_add(b);
 		b->pid = 0;
@@ -566,7 +603,7 @@ proc_close(struct backend *b)
 const struct backend_ops backend_proc_ops = {
 	.open = proc_open,
 	.read = proc_read,
-	.write = backend_fd_write,
+	.write = proc_write,
 	.want = backend_fd_want,
 	.shutdown_write = proc_shutdown_write,
 	.close = proc_close,

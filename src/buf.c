@@ -1,12 +1,44 @@
 /*
  * buf.c - bounded buffers.  The only allocation of connection data memory;
  * never grows past the size fixed at init, so the caller's backpressure
- * decides what happens when it is full.
+ * decides what happens when it is full.  Buffers of the common size are
+ * recycled through a small per-process pool: a connection gives its memory
+ * back whenever a buffer empties, and without the pool that would be a
+ * malloc/free (often a brk or mmap) per message.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+
+#define POOL_MAX	16	/* at most 2 MiB kept for reuse */
+
+static uint8_t *pool[POOL_MAX];
+static size_t pool_n;
+
+static uint8_t *
+mem_get(size_t size)
+{
+	if (size == BUF_POOL_SIZE && pool_n > 0)
+		return (pool[--pool_n]);
+	return (malloc(size));
+}
+
+static void
+mem_put(uint8_t *mem, size_t size)
+{
+	if (mem != NULL && size == BUF_POOL_SIZE && pool_n < POOL_MAX)
+		pool[pool_n++] = mem;
+	else
+		free(mem);
+}
+
+void
+buf_pool_drain(void)
+{
+	while (pool_n > 0)
+		free(pool[--pool_n]);
+}
 
 void
 buf_init(struct buf *b, size_t max)
@@ -21,7 +53,7 @@ uint8_t *
 buf_reserve(struct buf *b, size_t *avail)
 {
 	if (b->mem == NULL) {
-		if ((b->mem = malloc(b->max)) == NULL) {
+		if ((b->mem = mem_get(b->max)) == NULL) {
 			*avail = 0;
 			return (NULL);
 		}
@@ -83,7 +115,7 @@ buf_release(struct buf *b)
 void
 buf_free(struct buf *b)
 {
-	free(b->mem);
+	mem_put(b->mem, b->max);
 	b->mem = NULL;
 	b->off = b->len = 0;
 }

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The size most buffers have; those are recycled instead of freed. */
+#define BUF_POOL_SIZE	(128 * 1024)
+
 struct buf {
 	uint8_t		*mem;		/* NULL until the first reserve */
 	size_t		off;		/* start of unread bytes in mem */
@@ -40,6 +43,9 @@ void	buf_release(struct buf *);
 
 /* buf_free(b): give the memory back, dropping any bytes. */
 void	buf_free(struct buf *);
+
+/* buf_pool_drain(): free the recycled buffers (at exit). */
+void	buf_pool_drain(void);
 
 static inline uint8_t *
 buf_data(const struct buf *b)

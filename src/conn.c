@@ -1061,6 +1061,8 @@ conn_step(struct conn *c)
 		buf_release(&c->frombe);
 	if (buf_len(&c->rx) == 0)
 		buf_release(&c->rx);
+	if (buf_len(&c->wire) == 0)
+		buf_release(&c->wire);
 	update_watchers(c);
 }
 

@@ -22,9 +22,9 @@
 struct server;
 
 /* Every per-connection buffer size is set here (see docs on memory). */
-#define CONN_RX_SIZE	(128 * 1024)	/* client bytes not yet parsed */
-#define CONN_TOBE_SIZE	(128 * 1024)	/* payload waiting for the backend */
-#define CONN_FROMBE_SIZE (128 * 1024)	/* backend bytes waiting to go out */
+#define CONN_RX_SIZE	BUF_POOL_SIZE	/* client bytes not yet parsed */
+#define CONN_TOBE_SIZE	BUF_POOL_SIZE	/* payload waiting for the backend */
+#define CONN_FROMBE_SIZE BUF_POOL_SIZE	/* backend bytes waiting to go out */
 #define CONN_WIRE_SIZE	4096		/* HTTP replies and control frames */
 #define CONN_B64_CHUNK	(48 * 1024)	/* raw bytes per base64 frame */
 

@@ -3,10 +3,12 @@
  * listeners, drops privileges and hands over to the worker (or master) loop;
  * decides the exit status: 0 clean, 1 runtime failure, 2 bad usage.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "buf.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -30,6 +32,9 @@ main(int argc, char **argv)
 		return (2);
 	}
 	log_set_level(cfg.log_level);
+	/* Large buffers straight from mmap: freeing them can never leave
+	 * the heap fragmented (buf.c recycles the common ones anyway). */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	/* A peer that resets must cost one connection, never the process. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -57,6 +62,7 @@ main(int argc, char **argv)
 	}
 	rc = cfg.workers > 1 ? master_run(&srv) : worker_run(&srv);
 	SSL_CTX_free(srv.tls_ctx);
+	buf_pool_drain();
 	config_free(&cfg);
 	return (rc);
 }
