@@ -11,7 +11,7 @@ Q	 = $(if $(V),,@)
 PKGS	 = libev openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libev ships no .pc file on Debian 12
-PKG_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -lev
+PKG_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -lev -lcrypt -lz
 
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual \
@@ -28,9 +28,10 @@ LDFLAGS_ALL = $(LDFLAGS)
 
 VERSION	 = $(shell cat VERSION)
 
-PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env
+PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
+	   netaddr origin tokens
 IO	 = main config log buf listen conn backend backend_tcp backend_proc \
-	   worker \
+	   worker static auth tokenfile \
 	   transport transport_tls resolve
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

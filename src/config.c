@@ -73,6 +73,22 @@ static const char usage_text[] =
 "      --max-connections-per-ip N\n"
 "                             the same for each client address (default 0)\n"
 "\n"
+"HTTP front door:\n"
+"      --static DIR           serve files from DIR to plain GET/HEAD requests\n"
+"      --route PATH=TARGET    requests under PATH go to TARGET (HOST:PORT,\n"
+"                             unix:/PATH or /program args); repeatable\n"
+"      --token-file FILE|DIR  websockify token files (\"token: host:port\");\n"
+"                             the token comes from ?token= or the path\n"
+"      --origin LIST          allowed Origins: https://host[:port] or\n"
+"                             *.example.com, comma-separated; else 403\n"
+"      --same-origin          the Origin must match the Host header\n"
+"      --basic-auth FILE      user:crypt(3)-hash lines; 401 without them\n"
+"      --header \"N: V\"        add a header to every HTTP answer\n"
+"      --trust-proxy CIDR     take the client address from X-Forwarded-For\n"
+"                             or Forwarded when the peer is in CIDR\n"
+"      --proxy-protocol       expect a PROXY v1/v2 header on every listener\n"
+"                             (or mark one: --listen 8080,proxy)\n"
+"\n"
 "TLS (wss:// and https://):\n"
 "      --tls-cert FILE        certificate chain (PEM); with --tls-key, every\n"
 "                             listener speaks TLS unless marked ,plain\n"
@@ -130,7 +146,16 @@ enum opt_id {
 	OPT_TLS_KEY,
 	OPT_TLS_CIPHERS,
 	OPT_TLS_MIN_VERSION,
-	OPT_TLS_CLIENT_CA
+	OPT_TLS_CLIENT_CA,
+	OPT_ROUTE,
+	OPT_STATIC,
+	OPT_ORIGIN,
+	OPT_SAME_ORIGIN,
+	OPT_BASIC_AUTH,
+	OPT_TOKEN_FILE,
+	OPT_TRUST_PROXY,
+	OPT_PROXY_PROTOCOL,
+	OPT_HEADER
 };
 
 static const struct option long_opts[] = {
@@ -163,6 +188,15 @@ static const struct option long_opts[] = {
 	{ "tls-ciphers",	required_argument, NULL, OPT_TLS_CIPHERS },
 	{ "tls-min-version",	required_argument, NULL, OPT_TLS_MIN_VERSION },
 	{ "tls-client-ca",	required_argument, NULL, OPT_TLS_CLIENT_CA },
+	{ "route",		required_argument, NULL, OPT_ROUTE },
+	{ "static",		required_argument, NULL, OPT_STATIC },
+	{ "origin",		required_argument, NULL, OPT_ORIGIN },
+	{ "same-origin",	no_argument,	   NULL, OPT_SAME_ORIGIN },
+	{ "basic-auth",		required_argument, NULL, OPT_BASIC_AUTH },
+	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
+	{ "trust-proxy",	required_argument, NULL, OPT_TRUST_PROXY },
+	{ "proxy-protocol",	no_argument,	   NULL, OPT_PROXY_PROTOCOL },
+	{ "header",		required_argument, NULL, OPT_HEADER },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -292,8 +326,8 @@ free_listens(struct config *cfg)
 	cfg->nlistens = 0;
 }
 
-static void
-free_target(struct target *t)
+void
+config_free_target(struct target *t)
 {
 	size_t i;
 
@@ -324,15 +358,18 @@ add_listen(struct config *cfg, const char *arg, char *err, size_t errlen)
 		free(l->display);
 		return (fail(err, errlen, "out of memory"));
 	}
-	/* ",tls" or ",plain" picks the transport of this listener. */
-	if ((comma = strrchr(copy, ',')) != NULL) {
+	/* ",tls" or ",plain" picks the transport of this listener,
+	 * ",proxy" expects a PROXY protocol header first. */
+	while ((comma = strrchr(copy, ',')) != NULL) {
 		if (strcmp(comma, ",tls") == 0)
 			l->tls = LISTEN_TLS_ON;
 		else if (strcmp(comma, ",plain") == 0)
 			l->tls = LISTEN_TLS_OFF;
+		else if (strcmp(comma, ",proxy") == 0)
+			l->proxy = true;
 		else {
-			fail(err, errlen, "bad --listen '%s': expected ,tls "
-			    "or ,plain after the address", arg);
+			fail(err, errlen, "bad --listen '%s': expected ,tls, "
+			    ",plain or ,proxy after the address", arg);
 			goto err;
 		}
 		*comma = '\0';
@@ -360,6 +397,51 @@ err:
 	return (-1);
 }
 
+static int	list_add(char ***, const char *, size_t);
+
+int
+config_parse_target(const char *arg, bool programs, struct target *t,
+    char *err, size_t errlen)
+{
+	char *copy, *w, *save = NULL;
+
+	memset(t, 0, sizeof(*t));
+	if (strncmp(arg, "unix:", 5) == 0) {
+		if (arg[5] == '\0' || strlen(arg + 5) >= 108)
+			return (fail(err, errlen, "bad target '%s': socket path "
+			    "empty or too long", arg));
+		t->kind = TARGET_UNIX;
+		if ((t->path = strdup(arg + 5)) == NULL)
+			return (fail(err, errlen, "out of memory"));
+	} else if (programs && (arg[0] == '/' || arg[0] == '.')) {
+		/* A program and its arguments, split on blanks. */
+		t->kind = TARGET_PROGRAM;
+		if ((copy = strdup(arg)) == NULL)
+			return (fail(err, errlen, "out of memory"));
+		for (w = strtok_r(copy, " \t", &save); w != NULL;
+		    w = strtok_r(NULL, " \t", &save))
+			if (list_add(&t->argv, w, strlen(w)) == -1) {
+				free(copy);
+				return (fail(err, errlen, "out of memory"));
+			}
+		free(copy);
+	} else {
+		t->kind = TARGET_TCP;
+		if (config_split_hostport(arg, &t->host, &t->port, err,
+		    errlen) == -1)
+			return (-1);
+		if (t->host == NULL)
+			return (fail(err, errlen, "bad target '%s': expected "
+			    "HOST:PORT or unix:/PATH", arg));
+		if (strcmp(t->port, "0") == 0)
+			return (fail(err, errlen, "bad target '%s': port 0",
+			    arg));
+	}
+	if ((t->display = strdup(arg)) == NULL)
+		return (fail(err, errlen, "out of memory"));
+	return (0);
+}
+
 static int
 set_connect(struct config *cfg, const char *arg, char *err, size_t errlen)
 {
@@ -368,31 +450,59 @@ set_connect(struct config *cfg, const char *arg, char *err, size_t errlen)
 	if (t->display != NULL)
 		return (fail(err, errlen, "give one of --connect, --dir or a "
 		    "program"));
-	if (strncmp(arg, "unix:", 5) == 0) {
-		if (arg[5] == '\0')
-			return (fail(err, errlen, "bad --connect '%s': empty "
-			    "socket path", arg));
-		if (strlen(arg + 5) >= 108)
-			return (fail(err, errlen, "bad --connect '%s': socket "
-			    "path too long", arg));
-		t->kind = TARGET_UNIX;
-		if ((t->path = strdup(arg + 5)) == NULL)
-			return (fail(err, errlen, "out of memory"));
-	} else {
-		t->kind = TARGET_TCP;
-		if (config_split_hostport(arg, &t->host, &t->port, err,
-		    errlen) == -1)
-			return (-1);
-		if (t->host == NULL)
-			return (fail(err, errlen, "bad --connect '%s': "
-			    "expected HOST:PORT or unix:/PATH", arg));
-		if (strcmp(t->port, "0") == 0)
-			return (fail(err, errlen, "bad --connect '%s': port 0",
-			    arg));
-	}
-	if ((t->display = strdup(arg)) == NULL)
+	return (config_parse_target(arg, false, t, err, errlen));
+}
+
+/* --route PATH=TARGET: the longest matching path prefix wins. */
+static int
+add_route(struct config *cfg, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	struct route *r, *rs;
+
+	if (arg[0] != '/' || eq == NULL || eq[1] == '\0')
+		return (fail(err, errlen, "bad --route '%s': expected "
+		    "/PATH=TARGET", arg));
+	rs = realloc(cfg->routes, (cfg->nroutes + 1) * sizeof(*rs));
+	if (rs == NULL)
 		return (fail(err, errlen, "out of memory"));
+	cfg->routes = rs;
+	r = &rs[cfg->nroutes];
+	memset(r, 0, sizeof(*r));
+	r->prefix_len = (size_t)(eq - arg);
+	/* "/x/" and "/x" are the same route. */
+	while (r->prefix_len > 1 && arg[r->prefix_len - 1] == '/')
+		r->prefix_len--;
+	if ((r->prefix = strndup(arg, r->prefix_len)) == NULL)
+		return (fail(err, errlen, "out of memory"));
+	if (config_parse_target(eq + 1, true, &r->target, err, errlen) ==
+	    -1) {
+		free(r->prefix);
+		return (-1);
+	}
+	cfg->nroutes++;
 	return (0);
+}
+
+const struct target *
+config_route(const struct config *cfg, const char *path, size_t len)
+{
+	const struct route *best = NULL;
+	size_t i, n;
+
+	for (i = 0; i < cfg->nroutes; i++) {
+		n = cfg->routes[i].prefix_len;
+		if (n > len || memcmp(cfg->routes[i].prefix, path, n) != 0)
+			continue;
+		/* Whole segments only: /vnc matches /vnc/x, not /vncx. */
+		if (n > 1 && n < len && path[n] != '/')
+			continue;
+		if (best == NULL || n > best->prefix_len)
+			best = &cfg->routes[i];
+	}
+	if (best != NULL)
+		return (&best->target);
+	return (cfg->connect.display != NULL ? &cfg->connect : NULL);
 }
 
 /* Append a copy of s to a NULL-terminated list. */
@@ -507,7 +617,7 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 			env_from_file = false;
 		}
 		if ((id == OPT_CONNECT || id == OPT_DIR) && target_from_file) {
-			free_target(&cfg->connect);
+			config_free_target(&cfg->connect);
 			target_from_file = false;
 		}
 	} else {
@@ -642,6 +752,71 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 			return (fail(err, errlen, "out of memory"));
 		return (0);
 	}
+	case OPT_ROUTE:
+		return (add_route(cfg, arg, err, errlen));
+	case OPT_STATIC:
+	case OPT_BASIC_AUTH:
+	case OPT_TOKEN_FILE: {
+		char **field = id == OPT_STATIC ? &cfg->static_dir :
+		    id == OPT_BASIC_AUTH ? &cfg->basic_auth : &cfg->token_file;
+
+		if (arg[0] == '\0')
+			return (fail(err, errlen, "bad --%s: empty path",
+			    opt_name(id)));
+		free(*field);
+		if ((*field = strdup(arg)) == NULL)
+			return (fail(err, errlen, "out of memory"));
+		return (0);
+	}
+	case OPT_ORIGIN:
+	case OPT_TRUST_PROXY: {
+		char ***list = id == OPT_ORIGIN ? &cfg->origins :
+		    &cfg->trust_proxy;
+		const char *p = arg, *end;
+		size_t len;
+
+		/* Comma-separated, and the option may repeat. */
+		while (*p != '\0') {
+			while (*p == ' ' || *p == ',')
+				p++;
+			end = p + strcspn(p, ", ");
+			len = (size_t)(end - p);
+			if (len > 0 && list_add(list, p, len) == -1)
+				return (fail(err, errlen, "out of memory"));
+			p = end;
+		}
+		if (*list == NULL)
+			return (fail(err, errlen, "bad --%s: empty list",
+			    opt_name(id)));
+		return (0);
+	}
+	case OPT_SAME_ORIGIN:
+		cfg->same_origin = true;
+		return (0);
+	case OPT_PROXY_PROTOCOL:
+		cfg->proxy_protocol = true;
+		return (0);
+	case OPT_HEADER: {
+		const char *colon = strchr(arg, ':');
+		size_t i, nl = colon != NULL ? (size_t)(colon - arg) : 0;
+		char *line;
+
+		for (i = 0; i < nl; i++)
+			if (!(arg[i] == '-' || (arg[i] >= '0' && arg[i] <= '9') ||
+			    (arg[i] >= 'a' && arg[i] <= 'z') ||
+			    (arg[i] >= 'A' && arg[i] <= 'Z')))
+				break;
+		if (colon == NULL || nl == 0 || i < nl ||
+		    strpbrk(arg, "\r\n") != NULL)
+			return (fail(err, errlen, "bad --header '%s': expected "
+			    "\"Name: value\"", arg));
+		if (asprintf(&line, "%s%s\r\n", cfg->headers != NULL ?
+		    cfg->headers : "", arg) == -1)
+			return (fail(err, errlen, "out of memory"));
+		free(cfg->headers);
+		cfg->headers = line;
+		return (0);
+	}
 	case OPT_TLS_MIN_VERSION:
 		if (strcmp(arg, "1.2") == 0)
 			cfg->tls_min_version = 0x0303;
@@ -676,7 +851,7 @@ set_program(struct config *cfg, char *words, char *err, size_t errlen)
 {
 	char *w, *save = NULL;
 
-	free_target(&cfg->connect);
+	config_free_target(&cfg->connect);
 	cfg->connect.kind = TARGET_PROGRAM;
 	for (w = strtok_r(words, " \t", &save); w != NULL;
 	    w = strtok_r(NULL, " \t", &save))
@@ -840,7 +1015,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			return (fail(err, errlen, "unexpected argument '%s' "
 			    "(put a program after --)", argv[optind]));
 		if (target_from_file)
-			free_target(&cfg->connect);
+			config_free_target(&cfg->connect);
 		if (cfg->connect.display != NULL)
 			return (fail(err, errlen, "give one of --connect, "
 			    "--dir or a program"));
@@ -857,9 +1032,10 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	/* Under socket activation systemd passes the listeners. */
 	if (cfg->nlistens == 0 && getenv("LISTEN_FDS") == NULL)
 		return (fail(err, errlen, "no --listen given (see --help)"));
-	if (cfg->connect.display == NULL)
-		return (fail(err, errlen, "no backend: give --connect, --dir "
-		    "or -- PROGRAM (see --help)"));
+	if (cfg->connect.display == NULL && cfg->nroutes == 0 &&
+	    cfg->token_file == NULL && cfg->static_dir == NULL)
+		return (fail(err, errlen, "no backend: give --connect, --dir, "
+		    "-- PROGRAM, --route or --token-file (see --help)"));
 	if (cfg->group != NULL && cfg->user == NULL)
 		return (fail(err, errlen, "--group needs --user"));
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
@@ -875,21 +1051,21 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			return (fail(err, errlen, "--listen %s: ,tls needs "
 			    "--tls-cert and --tls-key",
 			    cfg->listens[i].display));
-	if (cfg->connect.kind == TARGET_TCP || cfg->connect.kind ==
-	    TARGET_UNIX) {
-		if (cfg->binary)
-			return (fail(err, errlen, "--binary is for program "
-			    "mode (-- PROGRAM or --dir)"));
-	} else
-		cfg->connect.lines = !cfg->binary;
+	cfg->connect.lines = (cfg->connect.kind == TARGET_PROGRAM ||
+	    cfg->connect.kind == TARGET_DIR) && !cfg->binary;
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		cfg->routes[i].target.lines = cfg->routes[i].target.kind ==
+		    TARGET_PROGRAM && !cfg->binary;
 	return (0);
 }
 
 void
 config_free(struct config *cfg)
 {
+	size_t i;
+
 	free_listens(cfg);
-	free_target(&cfg->connect);
+	config_free_target(&cfg->connect);
 	list_free(cfg->inherit);
 	list_free(cfg->env);
 	free(cfg->user);
@@ -898,5 +1074,16 @@ config_free(struct config *cfg)
 	free(cfg->tls_key);
 	free(cfg->tls_ciphers);
 	free(cfg->tls_client_ca);
+	for (i = 0; i < cfg->nroutes; i++) {
+		free(cfg->routes[i].prefix);
+		config_free_target(&cfg->routes[i].target);
+	}
+	free(cfg->routes);
+	free(cfg->static_dir);
+	list_free(cfg->origins);
+	free(cfg->basic_auth);
+	free(cfg->token_file);
+	list_free(cfg->trust_proxy);
+	free(cfg->headers);
 	memset(cfg, 0, sizeof(*cfg));
 }

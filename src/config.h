@@ -36,6 +36,13 @@ struct target {
 	char		*display;	/* as given, for the log */
 };
 
+/* One --route. */
+struct route {
+	char		*prefix;	/* "/vnc", no trailing '/' */
+	size_t		prefix_len;
+	struct target	target;
+};
+
 /* One --listen. */
 enum listen_tls {
 	LISTEN_TLS_DEFAULT,	/* TLS when --tls-cert is given */
@@ -48,6 +55,7 @@ struct listen_spec {
 	char		*port;
 	char		*path;		/* unix:/path instead of host:port */
 	enum listen_tls	tls;
+	bool		proxy;		/* PROXY protocol header first */
 	char		*display;	/* as given */
 };
 
@@ -86,6 +94,18 @@ struct config {
 	char		*tls_ciphers;	/* TLS 1.2 cipher list, or NULL */
 	char		*tls_client_ca;	/* require client certificates */
 	int		tls_min_version;	/* TLS1_2_VERSION or 1_3 */
+
+	/* HTTP front door. */
+	struct route	*routes;	/* --route, nroutes of them */
+	size_t		nroutes;
+	char		*static_dir;	/* --static */
+	char		**origins;	/* --origin patterns, or NULL */
+	bool		same_origin;
+	char		*basic_auth;	/* --basic-auth file */
+	char		*token_file;	/* --token-file file or directory */
+	char		**trust_proxy;	/* --trust-proxy CIDRs, or NULL */
+	bool		proxy_protocol;	/* on every listener */
+	char		*headers;	/* --header lines, each with CRLF */
 };
 
 /*
@@ -95,6 +115,25 @@ struct config {
  * (exit 2).
  */
 int	config_parse(struct config *, int, char **, char *, size_t);
+
+/*
+ * config_parse_target(arg, programs, t, err, errlen): parse HOST:PORT,
+ * [IPv6]:PORT, unix:/PATH or (with programs) "/program args" into t.
+ * Returns 0, or -1 with a message in err.
+ */
+int	config_parse_target(const char *, bool, struct target *, char *,
+	    size_t);
+
+/*
+ * config_route(cfg, path, len): the target for a request path: the longest
+ * --route prefix that matches whole segments, else the default backend, else
+ * NULL.
+ */
+const struct target *config_route(const struct config *, const char *,
+	    size_t);
+
+/* config_free_target(t): release what config_parse_target() allocated. */
+void	config_free_target(struct target *);
 
 /* config_free(cfg): release what config_parse() allocated. */
 void	config_free(struct config *);

@@ -13,9 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conn.h"
+#include "netaddr.h"
+#include "origin.h"
+#include "tokenfile.h"
+#include "proxy.h"
+#include "static.h"
 #include "tls.h"
 #include "utf8.h"
 #include "log.h"
@@ -26,6 +33,7 @@
 	    offsetof(struct conn, field)))
 
 #define MAX_HEADERS	100
+#define RESPONSE_TIMEOUT 60.	/* seconds without progress on a file */
 /* Room kept in wire so a pong and our close always fit. */
 #define WIRE_RESERVE	(2 * (WS_CONTROL_MAX + 4))
 
@@ -36,6 +44,7 @@ enum rx_result {
 };
 
 static void	conn_step(struct conn *);
+static void	on_backend_event(struct backend *, enum backend_event);
 static void	conn_free(struct conn *);
 static void	open_timer(struct conn *);
 
@@ -175,6 +184,204 @@ over_limit(struct conn *c)
 	    "--max-connections-per-ip reached" : NULL);
 }
 
+/* Behind a trusted proxy the client's address is the one it reports. */
+static void
+front_door_peer(struct conn *c, const struct http_request *req)
+{
+	struct server *srv = c->srv;
+	char addr[NETADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < srv->ntrusted; i++)
+		if (netaddr_cidr_match(&srv->trusted[i],
+		    (struct sockaddr *)&c->peer_sa))
+			break;
+	if (i == srv->ntrusted ||
+	    netaddr_forwarded_for(req, addr, sizeof(addr)) == -1)
+		return;
+	log_debug("#%" PRIu64 " peer=%s forwarded for %s", c->id, c->peer,
+	    addr);
+	snprintf(c->peer_addr, sizeof(c->peer_addr), "%s", addr);
+	snprintf(c->peer_port, sizeof(c->peer_port), "0");
+	snprintf(c->peer, sizeof(c->peer), strchr(addr, ':') != NULL ?
+	    "[%s]" : "%s", addr);
+}
+
+/*
+ * --origin and --same-origin; NULL when the Origin may connect.  A request
+ * without Origin comes from no browser, so no other site can have made it.
+ */
+static const char *
+front_door_origin(struct conn *c, const struct handshake *hs)
+{
+	const struct config *cfg = c->srv->cfg;
+	size_t n = 0;
+
+	if ((cfg->origins == NULL && !cfg->same_origin) || hs->origin == NULL)
+		return (NULL);
+	while (cfg->origins != NULL && cfg->origins[n] != NULL)
+		n++;
+	if (n > 0 && origin_allowed(hs->origin, hs->origin_len,
+	    (const char *const *)cfg->origins, n))
+		return (NULL);
+	if (cfg->same_origin && origin_same(hs->origin, hs->origin_len,
+	    hs->host, hs->host_len, c->tls))
+		return (NULL);
+	return ("Origin not allowed");
+}
+
+/* The token of a request: ?token=, else the path's last segment. */
+static bool
+request_token(const struct handshake *hs, char *out, size_t len)
+{
+	const char *seg;
+	size_t n;
+
+	if (hs->query != NULL &&
+	    tokens_from_query(hs->query, hs->query_len, out, len) == 0)
+		return (true);
+	seg = hs->path + hs->path_len;
+	while (seg > hs->path && seg[-1] != '/')
+		seg--;
+	n = (size_t)(hs->path + hs->path_len - seg);
+	if (n == 0 || n >= len)
+		return (false);
+	memcpy(out, seg, n);
+	out[n] = '\0';
+	return (true);
+}
+
+/* Where this upgrade goes: --route, --token-file or the default. */
+static const struct target *
+front_door_target(struct conn *c, const struct handshake *hs)
+{
+	const struct config *cfg = c->srv->cfg;
+	const struct target *t = config_route(cfg, hs->path, hs->path_len);
+	const char *dest;
+	char token[256], err[200];
+
+	if (c->srv->tokens == NULL || (t != NULL && t != &cfg->connect))
+		return (t);
+	if (!request_token(hs, token, sizeof(token)) ||
+	    (dest = tokenfile_lookup(c->srv->tokens, ev_now(c->srv->loop),
+	    token, strlen(token))) == NULL)
+		return (t);
+	if ((c->own_target = calloc(1, sizeof(*c->own_target))) == NULL ||
+	    config_parse_target(dest, false, c->own_target, err,
+	    sizeof(err)) == -1) {
+		log_warnx("#%" PRIu64 " token target '%s': %s", c->id, dest,
+		    c->own_target != NULL ? err : "out of memory");
+		return (NULL);
+	}
+	return (c->own_target);
+}
+
+/* Extra header lines for an answer: --header's, then the answer's own. */
+static const char *
+extra_headers(struct conn *c, char *buf, size_t len, const char *own)
+{
+	const char *user = c->srv->cfg->headers;
+
+	if (user == NULL)
+		return (own);
+	snprintf(buf, len, "%s%s", user, own != NULL ? own : "");
+	return (buf);
+}
+
+static void
+reply_status(struct conn *c, int status, const char *why, const char *own)
+{
+	char extra[2048];
+
+	http_error(c, status, why, extra_headers(c, extra, sizeof(extra),
+	    own));
+}
+
+/* The request path: the target up to '?', for plain requests. */
+static size_t
+target_path_len(const struct http_request *req)
+{
+	const char *q = memchr(req->target, '?', req->target_len);
+
+	return (q != NULL ? (size_t)(q - req->target) : req->target_len);
+}
+
+static const char help_text[] =
+    "wsbridge " WSB_VERSION ": this address is a WebSocket endpoint.\n"
+    "Connect to it with a WebSocket client (ws:// or wss://); see\n"
+    "wsbridge(1) for what it bridges to.\n";
+
+/* A request without Upgrade: a static file, the help text, or an error. */
+static void
+serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct static_file f;
+	char head[2048], extra[1024], location[1024];
+	const char *own;
+	bool head_only;
+	size_t plen = target_path_len(req);
+	int n, status;
+
+	head_only = http_token_eq(req->method, req->method_len, "HEAD");
+	if (!head_only && !http_token_eq(req->method, req->method_len,
+	    "GET")) {
+		reply_status(c, 405, "method not allowed", "Allow: GET, HEAD\r\n");
+		return;
+	}
+	if (cfg->static_dir == NULL) {
+		if (plen == 1 && req->target[0] == '/') {
+			buf_free(&c->rx);
+			n = handshake_error(head, sizeof(head), 200,
+			    extra_headers(c, extra, sizeof(extra), NULL),
+			    help_text);
+			if (n > 0)
+				buf_append(&c->wire, head, (size_t)n);
+			c->state = CONN_HTTP_ERROR;
+			set_timer(c, cfg->close_timeout);
+			return;
+		}
+		reply_status(c, 426, "not a WebSocket upgrade request",
+		    "Upgrade: websocket\r\n");
+		return;
+	}
+	status = static_open(c->srv->static_root, req->target, plen, &f,
+	    location, sizeof(location));
+	if (status == 301) {
+		snprintf(extra, sizeof(extra), "Location: %.900s\r\n",
+		    location);
+		reply_status(c, 301, "moved", extra);
+		return;
+	}
+	if (status != 0) {
+		reply_status(c, status, status == 404 ? "no such file" :
+		    "forbidden", NULL);
+		return;
+	}
+	own = extra_headers(c, extra, sizeof(extra), NULL);
+	n = static_head(head, sizeof(head), req, &f, c->keep_alive, own,
+	    &status);
+	if (n < 0) {
+		close(f.fd);
+		reply_status(c, 500, "answer too large", NULL);
+		return;
+	}
+	buf_consume(&c->rx, headlen);
+	buf_append(&c->wire, head, (size_t)n);
+	log_info("#%" PRIu64 " peer=%s GET %s %d %lld", c->id, c->peer,
+	    c->path, status, head_only || status == 304 ? 0LL :
+	    (long long)f.size);
+	if (head_only || status == 304 || f.size == 0)
+		close(f.fd);
+	else {
+		c->file_fd = f.fd;
+		c->file_off = 0;
+		c->file_left = f.size;
+	}
+	c->state = CONN_HTTP_RESPONSE;
+	set_timer(c, RESPONSE_TIMEOUT);
+}
+
 static void
 try_handshake(struct conn *c)
 {
@@ -183,9 +390,10 @@ try_handshake(struct conn *c)
 	struct http_request req;
 	struct handshake hs;
 	struct backend_req breq;
-	char dn[256];
+	const struct target *target;
+	char dn[256], extra[1024];
 	const char *why;
-	char reply[512];
+	char reply[1536];
 	int r, n, status;
 
 	memset(&req, 0, sizeof(req));
@@ -207,22 +415,42 @@ try_handshake(struct conn *c)
 		return;
 	}
 	copy_path(c->path, sizeof(c->path), req.target, req.target_len);
+	c->keep_alive = req.minor_version >= 1 ?
+	    !http_list_has(&req, "Connection", "close") :
+	    http_list_has(&req, "Connection", "keep-alive");
+	front_door_peer(c, &req);
+	if (c->srv->auth != NULL) {
+		if ((c->user = auth_check(c->srv->auth, &req)) == NULL) {
+			reply_status(c, 401, "authentication required",
+			    "WWW-Authenticate: Basic realm=\"wsbridge\", "
+			    "charset=\"UTF-8\"\r\n");
+			return;
+		}
+	}
 	/* No Upgrade header at all: a plain request (an Upgrade to
 	 * something else is a bad upgrade: handshake_check says 400). */
 	if (!handshake_is_upgrade(&req) &&
 	    http_find_header(&req, "Upgrade", 0) < 0) {
-		http_error(c, 426, "not a WebSocket upgrade request",
-		    "Upgrade: websocket\r\n");
+		serve_plain(c, &req, (size_t)r);
 		return;
 	}
 	if ((status = handshake_check(&req, &hs, &why)) != 0) {
-		http_error(c, status, why, status == 405 ? "Allow: GET\r\n" :
-		    NULL);
+		reply_status(c, status, why, status == 405 ?
+		    "Allow: GET\r\n" : NULL);
 		return;
 	}
 	copy_path(c->path, sizeof(c->path), hs.path, hs.path_len);
+	if ((why = front_door_origin(c, &hs)) != NULL) {
+		reply_status(c, 403, why, NULL);
+		return;
+	}
+	if ((target = front_door_target(c, &hs)) == NULL) {
+		reply_status(c, 404, "no route for this path", NULL);
+		return;
+	}
 	c->proto = hs.subproto;
-	if ((n = handshake_response(reply, sizeof(reply), &hs, NULL)) < 0 ||
+	if ((n = handshake_response(reply, sizeof(reply), &hs,
+	    extra_headers(c, extra, sizeof(extra), NULL))) < 0 ||
 	    (c->reply = strndup(reply, (size_t)n)) == NULL) {
 		http_error(c, 500, "out of memory", NULL);
 		return;
@@ -236,15 +464,19 @@ try_handshake(struct conn *c)
 	breq.hs = &hs;
 	breq.peer_addr = c->peer_addr;
 	breq.peer_port = c->peer_port;
+	breq.remote_user = c->user;
 	breq.conn_id = c->id;
 	breq.tls = c->tls;
 	if (c->tls && transport_tls_peer(&c->t, dn, sizeof(dn)) == 0) {
 		breq.client_dn = dn;
 		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
 	}
+	c->lines = target->lines;
+	backend_init(&c->be, c->srv->loop, backend_ops_for(target),
+	    on_backend_event, c);
 	/* The request is still in rx: the backend reads it during open. */
-	if (c->be.ops->open(&c->be, &cfg->connect, &breq) == -1) {
-		http_error(c, c->be.fail_status, c->be.error, NULL);
+	if (c->be.ops->open(&c->be, target, &breq) == -1) {
+		reply_status(c, c->be.fail_status, c->be.error, NULL);
 		return;
 	}
 	/* What follows the head is WebSocket data: it stays in rx. */
@@ -255,10 +487,6 @@ try_handshake(struct conn *c)
 	set_timer(c, cfg->connect_timeout);
 }
 
-/*
- * Start the close handshake: our close frame goes out after the frame being
- * written, and, with drain, after what the backend already sent.
- */
 /* Backend bytes will not reach the client: keep the frame under way. */
 static void
 drop_frombe(struct conn *c)
@@ -273,6 +501,10 @@ drop_frombe(struct conn *c)
 		buf_free(&c->frombe);
 }
 
+/*
+ * Start the close handshake: our close frame goes out after the frame being
+ * written, and, with drain, after what the backend already sent.
+ */
 static void
 begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
     const char *by)
@@ -549,7 +781,7 @@ close_ready(const struct conn *c)
 static bool
 has_output(const struct conn *c)
 {
-	return (!c->client_done && (c->t.pending > 0 ||
+	return (!c->client_done && (c->t.pending > 0 || c->file_left > 0 ||
 	    buf_len(&c->wire) > 0 ||
 	    c->out_hdr_len > 0 || can_start_frame(c) || close_ready(c)));
 }
@@ -645,6 +877,53 @@ queue_close(struct conn *c)
 	c->close_queued = true;
 }
 
+/*
+ * Send more of a static file: sendfile(2) on plain sockets, through the
+ * transport's buffer under TLS.  0 to go on, -1 to stop (blocked, failed).
+ */
+static int
+send_file(struct conn *c)
+{
+	uint8_t chunk[16384];
+	struct iovec iov = { NULL, 0 };
+	ssize_t n;
+	size_t want;
+
+	if (c->tls) {
+		want = c->file_left < (off_t)sizeof(chunk) ?
+		    (size_t)c->file_left : sizeof(chunk);
+		if (c->t.pending > 0)
+			n = transport_writev(&c->t, &iov, 0);
+		else if ((n = pread(c->file_fd, chunk, want,
+		    c->file_off)) > 0) {
+			iov.iov_base = chunk;
+			iov.iov_len = (size_t)n;
+			n = transport_writev(&c->t, &iov, 1);
+		} else if (n == 0)
+			errno = EIO;	/* the file shrank */
+	} else {
+		off_t off = c->file_off;
+
+		want = c->file_left < (off_t)(1 << 20) ?
+		    (size_t)c->file_left : (1 << 20);
+		if ((n = sendfile(c->t.fd, c->file_fd, &off, want)) == 0)
+			errno = EIO;	/* the file shrank */
+	}
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return (-1);
+		log_info("#%" PRIu64 " sending %s: %s", c->id, c->path,
+		    strerror(errno));
+		client_finish(c);
+		return (-1);
+	}
+	c->file_off += n;
+	c->file_left -= n;
+	/* A slow reader is cut only when it makes no progress at all. */
+	set_timer(c, RESPONSE_TIMEOUT);
+	return (0);
+}
+
 /* Write what is ready for the client: wire bytes, then data frames. */
 static void
 flush_client(struct conn *c)
@@ -669,6 +948,10 @@ flush_client(struct conn *c)
 			wire_n = buf_len(&c->wire);
 			iov[niov].iov_base = buf_data(&c->wire);
 			iov[niov++].iov_len = wire_n;
+		} else if (c->file_left > 0) {
+			if (send_file(c) == -1)
+				return;
+			continue;
 		}
 		if (close_ready(c)) {
 			queue_close(c);
@@ -812,6 +1095,50 @@ on_backend_event(struct backend *b, enum backend_event ev)
 	conn_step(c);
 }
 
+/*
+ * The PROXY protocol header comes before anything else, TLS included, so
+ * it is read from the socket itself: peeked, and consumed only as far as
+ * it goes.  Returns 0 while it is being read (or done), -1 when it is bad.
+ */
+static int
+read_proxy_header(struct conn *c)
+{
+	struct proxy_info info;
+	uint8_t *p;
+	size_t avail, have = buf_len(&c->proxybuf), take;
+	ssize_t n;
+	int r;
+
+	if ((p = buf_reserve(&c->proxybuf, &avail)) == NULL || avail == 0)
+		return (-1);
+	do
+		n = recv(c->t.fd, p, avail < 4096 ? avail : 4096, MSG_PEEK);
+	while (n == -1 && errno == EINTR);
+	if (n == 0) {
+		c->client_eof = true;
+		return (0);
+	}
+	if (n < 0)
+		return (errno == EAGAIN ? 0 : -1);
+	r = proxy_parse(buf_data(&c->proxybuf), have + (size_t)n, &info);
+	if (r < 0)
+		return (-1);
+	/* All peeked bytes are header bytes until it is complete. */
+	take = r > 0 ? (size_t)r - have : (size_t)n;
+	if (recv(c->t.fd, p, take, 0) != (ssize_t)take)
+		return (-1);
+	if (r == 0) {
+		buf_commit(&c->proxybuf, take);
+		return (0);
+	}
+	buf_free(&c->proxybuf);
+	c->proxy_pending = false;
+	if (!info.local)
+		set_peer(c, (struct sockaddr *)&info.src);
+	log_debug("#%" PRIu64 " PROXY header: client %s", c->id, c->peer);
+	return (0);
+}
+
 static void
 client_read(struct conn *c)
 {
@@ -820,6 +1147,14 @@ client_read(struct conn *c)
 	ssize_t n;
 
 	c->read_wants_write = false;
+	if (c->proxy_pending) {
+		if (read_proxy_header(c) == -1) {
+			log_info("#%" PRIu64 " peer=%s bad PROXY protocol "
+			    "header", c->id, c->peer);
+			client_finish(c);
+		}
+		return;
+	}
 	if (c->state == CONN_LINGER) {
 		n = transport_read(&c->t, sink, sizeof(sink));
 		if (n == 0 || (n < 0 && errno != EAGAIN))
@@ -956,6 +1291,7 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		break;
 	case CONN_CLOSING:
 	case CONN_HTTP_ERROR:
+	case CONN_HTTP_RESPONSE:
 	case CONN_LINGER:
 		log_debug("#%" PRIu64 " close timeout", c->id);
 		conn_free(c);
@@ -982,6 +1318,7 @@ update_watchers(struct conn *c)
 			break;
 		case CONN_CONNECTING:
 		case CONN_HTTP_ERROR:
+		case CONN_HTTP_RESPONSE:
 			break;
 		}
 	}
@@ -1023,7 +1360,7 @@ conn_step(struct conn *c)
 {
 	enum rx_result rr = RX_MORE;
 
-	if (c->state == CONN_HANDSHAKE && !c->client_eof)
+	if (c->state == CONN_HANDSHAKE && !c->client_eof && !c->proxy_pending)
 		try_handshake(c);
 	if (c->state == CONN_OPEN || c->state == CONN_CLOSING)
 		rr = process_rx(c);
@@ -1032,6 +1369,27 @@ conn_step(struct conn *c)
 	if (c->client_eof && !c->client_done && rr != RX_BLOCKED)
 		client_finish(c);
 
+	/* A file answer is out: the next request, or the end. */
+	if (c->state == CONN_HTTP_RESPONSE && !c->client_done &&
+	    !has_output(c)) {
+		if (c->file_fd != -1) {
+			close(c->file_fd);
+			c->file_fd = -1;
+		}
+		if (c->keep_alive) {
+			c->state = CONN_HANDSHAKE;
+			set_timer(c, c->srv->cfg->handshake_timeout);
+			if (buf_len(&c->rx) > 0) {
+				/* A pipelined request is already here. */
+				conn_step(c);
+				return;
+			}
+		} else {
+			transport_shutdown(&c->t);
+			c->state = CONN_LINGER;
+			set_timer(c, c->srv->cfg->close_timeout);
+		}
+	}
 	/* Our close is out and no more input is wanted: close politely. */
 	if (!c->client_done && (c->state == CONN_CLOSING ||
 	    c->state == CONN_HTTP_ERROR) && !has_output(c) &&
@@ -1085,10 +1443,17 @@ conn_free(struct conn *c)
 	ev_timer_stop(loop, &c->timer);
 	transport_close(&c->t);
 	c->be.ops->close(&c->be);
+	if (c->file_fd != -1)
+		close(c->file_fd);
+	if (c->own_target != NULL) {
+		config_free_target(c->own_target);
+		free(c->own_target);
+	}
 	buf_free(&c->rx);
 	buf_free(&c->tobe);
 	buf_free(&c->frombe);
 	buf_free(&c->wire);
+	buf_free(&c->proxybuf);
 	free(c->out_scratch);
 	free(c->reply);
 	if (c->prev != NULL)
@@ -1106,7 +1471,8 @@ conn_free(struct conn *c)
 }
 
 struct conn *
-conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls)
+conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
+    bool proxy)
 {
 	const struct config *cfg = srv->cfg;
 	struct conn *c;
@@ -1123,10 +1489,13 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls)
 	} else
 		transport_plain(&c->t, fd);
 	c->tls = tls;
+	c->proxy_pending = proxy;
+	buf_init(&c->proxybuf, PROXY_V2_MAX);
 	c->magic = CONN_MAGIC;
 	c->srv = srv;
 	c->id = ++srv->next_id;
 	c->state = CONN_HANDSHAKE;
+	c->file_fd = -1;
 	ev_io_init(&c->crio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->cwio, client_write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, timer_cb);
@@ -1139,6 +1508,9 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls)
 	buf_init(&c->wire, CONN_WIRE_SIZE);
 	ws_msg_init(&c->msg, WS_SERVER, cfg->max_message);
 	c->lines = cfg->connect.lines;
+	memcpy(&c->peer_sa, sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sa->sa_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_un));
 	set_peer(c, sa);
 	snprintf(c->path, sizeof(c->path), "-");
 	c->started = ev_now(srv->loop);

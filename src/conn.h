@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <ev.h>
 
@@ -36,6 +37,7 @@ enum conn_state {
 	CONN_OPEN,		/* 101 sent: data flows both ways */
 	CONN_CLOSING,		/* close handshake under way */
 	CONN_HTTP_ERROR,	/* sending an HTTP error reply */
+	CONN_HTTP_RESPONSE,	/* sending a file; then the next request */
 	CONN_LINGER		/* all sent and SHUT_WR: reading to EOF */
 };
 
@@ -91,6 +93,15 @@ struct conn {
 	bool		backend_shut;	/* we sent the backend EOF */
 	bool		logged_open;	/* the open line was logged */
 	bool		tls;		/* the client speaks TLS */
+	bool		keep_alive;	/* plain HTTP: another request may come */
+	bool		proxy_pending;	/* a PROXY header is still to come */
+	struct buf	proxybuf;	/* its bytes so far */
+	const char	*user;		/* Basic auth user (srv->auth's) */
+	struct target	*own_target;	/* a token's target, or NULL */
+	struct sockaddr_storage peer_sa; /* the socket's peer */
+	int		file_fd;	/* static file being sent, or -1 */
+	off_t		file_off;
+	off_t		file_left;
 	bool		counted;	/* in srv->nactive (limits) */
 	bool		read_wants_write; /* TLS read waits for writable */
 	bool		write_wants_read; /* TLS write waits for readable */
@@ -109,11 +120,13 @@ struct conn {
 };
 
 /*
- * conn_new(srv, fd, sa, tls): take over an accepted, non-blocking client
- * socket (speaking TLS when tls) and start reading its request.  Returns the connection, or NULL (fd
+ * conn_new(srv, fd, sa, tls, proxy): take over an accepted, non-blocking
+ * client socket (speaking TLS when tls, sending a PROXY protocol header
+ * first when proxy) and start reading its request.  Returns the connection, or NULL (fd
  * closed) when memory is short.
  */
-struct conn *conn_new(struct server *, int, const struct sockaddr *, bool);
+struct conn *conn_new(struct server *, int, const struct sockaddr *, bool,
+	    bool);
 
 /*
  * conn_shutdown(c): the server is going away: open connections get close

@@ -92,7 +92,8 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (ss.ss_family != AF_UNIX)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			    sizeof(one));
-		if (conn_new(srv, fd, (struct sockaddr *)&ss, l->tls) == NULL)
+		if (conn_new(srv, fd, (struct sockaddr *)&ss, l->tls,
+		    l->proxy) == NULL)
 			log_warnx("out of memory: connection dropped");
 	}
 }
@@ -117,6 +118,7 @@ add_listener(struct server *srv, int fd, bool tls, const char *how,
 	l->srv = srv;
 	l->fd = fd;
 	l->tls = tls;
+	l->proxy = srv->cfg->proxy_protocol;
 	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		snprintf(l->name, sizeof(l->name), "fd %d", fd);
@@ -128,7 +130,7 @@ add_listener(struct server *srv, int fd, bool tls, const char *how,
 
 static int
 bind_one(struct server *srv, const struct addrinfo *ai, int v6only,
-    bool tls, char *err, size_t errlen, const char *display)
+    bool tls, bool proxy, char *err, size_t errlen, const char *display)
 {
 	struct stat st;
 	int fd, one = 1;
@@ -159,7 +161,11 @@ bind_one(struct server *srv, const struct addrinfo *ai, int v6only,
 		close(fd);
 		return (-1);
 	}
-	return (add_listener(srv, fd, tls, "", err, errlen));
+	if (add_listener(srv, fd, tls, proxy ? " (PROXY protocol)" : "", err,
+	    errlen) == -1)
+		return (-1);
+	srv->listeners[srv->nlisteners - 1].proxy = proxy;
+	return (0);
 }
 
 /*
@@ -203,6 +209,7 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 	int gerr, n = 0, rc = 0;
 	bool tls = ls->tls == LISTEN_TLS_ON || (ls->tls == LISTEN_TLS_DEFAULT &&
 	    srv->cfg->tls_cert != NULL);
+	bool proxy = ls->proxy || srv->cfg->proxy_protocol;
 
 	if (ls->path != NULL) {
 		memset(&sun, 0, sizeof(sun));
@@ -212,7 +219,7 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 		hints.ai_family = AF_UNIX;
 		hints.ai_addr = (struct sockaddr *)&sun;
 		hints.ai_addrlen = sizeof(sun);
-		return (bind_one(srv, &hints, 0, tls, err, errlen,
+		return (bind_one(srv, &hints, 0, tls, proxy, err, errlen,
 		    ls->display));
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -222,7 +229,7 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 		/* One dual-stack socket; IPv4 alone where IPv6 is off. */
 		hints.ai_family = AF_INET6;
 		if (getaddrinfo(NULL, ls->port, &hints, &res) == 0) {
-			rc = bind_one(srv, res, 0, tls, err, errlen,
+			rc = bind_one(srv, res, 0, tls, proxy, err, errlen,
 			    ls->display);
 			freeaddrinfo(res);
 			if (rc == 0)
@@ -236,7 +243,8 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 		return (-2);
 	}
 	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next, n++)
-		rc = bind_one(srv, ai, 1, tls, err, errlen, ls->display);
+		rc = bind_one(srv, ai, 1, tls, proxy, err, errlen,
+		    ls->display);
 	freeaddrinfo(res);
 	return (rc);
 }

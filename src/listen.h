@@ -16,6 +16,7 @@ struct listener {
 	int		fd;
 	ev_io		io;		/* readable: connections to accept */
 	bool		tls;		/* speaks TLS */
+	bool		proxy;		/* a PROXY header comes first */
 	char		name[120];	/* bound address, for the log */
 };
 

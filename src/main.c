@@ -4,17 +4,117 @@
  * decides the exit status: 0 clean, 1 runtime failure, 2 bad usage.
  */
 #include <malloc.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <signal.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "auth.h"
 #include "buf.h"
+#include "netaddr.h"
+#include "origin.h"
+#include "tokenfile.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
 #include "server.h"
 #include "tls.h"
 #include "worker.h"
+
+/* --trust-proxy, --origin and --token-file, checked before anything runs. */
+static int
+front_door_setup(const struct config *cfg, struct server *srv, char *err,
+    size_t errlen)
+{
+	size_t i, n = 0;
+
+	for (i = 0; cfg->origins != NULL && cfg->origins[i] != NULL; i++)
+		if (!origin_pattern_valid(cfg->origins[i])) {
+			snprintf(err, errlen, "bad --origin '%s': expected "
+			    "scheme://host[:port], host or *.domain",
+			    cfg->origins[i]);
+			return (-1);
+		}
+	while (cfg->trust_proxy != NULL && cfg->trust_proxy[n] != NULL)
+		n++;
+	if (n > 0) {
+		if ((srv->trusted = calloc(n, sizeof(*srv->trusted))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		for (i = 0; i < n; i++)
+			if (netaddr_cidr_parse(cfg->trust_proxy[i],
+			    &srv->trusted[i]) == -1) {
+				snprintf(err, errlen, "bad --trust-proxy '%s': "
+				    "expected an address or ADDR/BITS",
+				    cfg->trust_proxy[i]);
+				return (-1);
+			}
+		srv->ntrusted = n;
+	}
+	if (cfg->token_file != NULL) {
+		if ((srv->tokens = calloc(1, sizeof(*srv->tokens))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		if (tokenfile_load(srv->tokens, cfg->token_file, err,
+		    errlen) == -1) {
+			free(srv->tokens);
+			srv->tokens = NULL;
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static bool
+is_program(const struct target *t)
+{
+	return (t->kind == TARGET_PROGRAM || t->kind == TARGET_DIR);
+}
+
+/*
+ * Programs reachable from other machines with no Origin policy: any web
+ * page a user visits can open a WebSocket to them with the user's network
+ * position (cross-site WebSocket hijacking).  Say so once.
+ */
+static void
+warn_hijacking(const struct config *cfg, const struct server *srv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool programs = is_program(&cfg->connect), exposed = false;
+	size_t i;
+
+	for (i = 0; i < cfg->nroutes; i++)
+		programs |= is_program(&cfg->routes[i].target);
+	if (!programs || cfg->origins != NULL || cfg->same_origin)
+		return;
+	for (i = 0; i < srv->nlisteners; i++) {
+		len = sizeof(ss);
+		if (getsockname(srv->listeners[i].fd, (struct sockaddr *)&ss,
+		    &len) == -1)
+			continue;
+		if (ss.ss_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)&ss;
+
+			exposed |= (ntohl(s4->sin_addr.s_addr) >> 24) != 127;
+		} else if (ss.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const void *)&ss;
+
+			exposed |= !IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+		}
+	}
+	if (exposed)
+		log_warnx("programs are reachable from other hosts and no "
+		    "--origin or --same-origin is set: any web page a user "
+		    "opens can connect to them through the user's browser "
+		    "(cross-site WebSocket hijacking); set --origin");
+}
 
 int
 main(int argc, char **argv)
@@ -46,6 +146,28 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return (2);
 	}
+	if (cfg.static_dir != NULL &&
+	    (srv.static_root = realpath(cfg.static_dir, NULL)) == NULL) {
+		fprintf(stderr, "wsbridge: --static %s: %s\n", cfg.static_dir,
+		    strerror(errno));
+		config_free(&cfg);
+		return (2);
+	}
+	if (cfg.basic_auth != NULL) {
+		if ((srv.auth = calloc(1, sizeof(*srv.auth))) == NULL ||
+		    auth_load(cfg.basic_auth, srv.auth, err, sizeof(err)) ==
+		    -1) {
+			fprintf(stderr, "wsbridge: %s\n", srv.auth != NULL ?
+			    err : "out of memory");
+			config_free(&cfg);
+			return (2);
+		}
+	}
+	if ((rc = front_door_setup(&cfg, &srv, err, sizeof(err))) != 0) {
+		fprintf(stderr, "wsbridge: %s\n", err);
+		config_free(&cfg);
+		return (2);
+	}
 	if ((rc = listen_open(&srv, err, sizeof(err))) != 0) {
 		if (rc == -2)
 			fprintf(stderr, "wsbridge: %s\n", err);
@@ -54,6 +176,7 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return (rc == -2 ? 2 : 1);
 	}
+	warn_hijacking(&cfg, &srv);
 	if ((rc = privileges_drop(&cfg, err, sizeof(err))) != 0) {
 		log_errx("%s", err);
 		listen_close(&srv);
@@ -62,6 +185,16 @@ main(int argc, char **argv)
 	}
 	rc = cfg.workers > 1 ? master_run(&srv) : worker_run(&srv);
 	SSL_CTX_free(srv.tls_ctx);
+	if (srv.auth != NULL) {
+		auth_free(srv.auth);
+		free(srv.auth);
+	}
+	free(srv.static_root);
+	free(srv.trusted);
+	if (srv.tokens != NULL) {
+		tokenfile_free(srv.tokens);
+		free(srv.tokens);
+	}
 	buf_pool_drain();
 	config_free(&cfg);
 	return (rc);

@@ -16,6 +16,9 @@
 struct conn;
 struct listener;
 struct ssl_ctx_st;
+struct auth;
+struct netaddr_cidr;
+struct tokenfile;
 
 struct server {
 	struct ev_loop	*loop;
@@ -31,6 +34,11 @@ struct server {
 	uint64_t	next_id;	/* connection ids, for the log */
 	bool		draining;	/* shutting down: no new work */
 	struct ssl_ctx_st *tls_ctx;	/* for TLS listeners; swapped on HUP */
+	struct auth	*auth;		/* --basic-auth users, or NULL */
+	char		*static_root;	/* --static as a real path */
+	struct netaddr_cidr *trusted;	/* --trust-proxy, ntrusted of them */
+	size_t		ntrusted;
+	struct tokenfile *tokens;	/* --token-file, or NULL */
 };
 
 /*

@@ -17,6 +17,7 @@
 
 #include <ev.h>
 
+#include "auth.h"
 #include "backend.h"
 #include "config.h"
 #include "conn.h"
@@ -25,6 +26,7 @@
 #include "resolve.h"
 #include "server.h"
 #include "tls.h"
+#include "tokenfile.h"
 #include "worker.h"
 
 #define RESPAWN_DELAY	1.0	/* after a worker that died young */
@@ -118,10 +120,22 @@ worker_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)w;
 	(void)revents;
-	if (srv->tls_ctx == NULL) {
-		log_info("SIGHUP: nothing to reload");
-		return;
+	if (srv->auth != NULL) {
+		struct auth fresh;
+
+		if (auth_load(srv->cfg->basic_auth, &fresh, err,
+		    sizeof(err)) == -1)
+			log_warnx("SIGHUP: keeping the old users: %s", err);
+		else {
+			auth_free(srv->auth);
+			*srv->auth = fresh;
+			log_info("SIGHUP: %zu user(s) reloaded", fresh.nusers);
+		}
 	}
+	if (srv->tokens != NULL)
+		tokenfile_reload(srv->tokens);
+	if (srv->tls_ctx == NULL)
+		return;
 	if ((ctx = tls_ctx_new(srv->cfg, err, sizeof(err))) == NULL) {
 		log_warnx("SIGHUP: keeping the old certificate: %s", err);
 		return;

@@ -1,0 +1,174 @@
+/*
+ * tokenfile.c - the I/O half of token files: reading the file or directory
+ * and noticing changes.  Parsing is tokens.c's.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "tokenfile.h"
+
+#define TOKENFILE_MAX	(16 * 1024 * 1024)	/* all files together */
+
+/* A cheap fingerprint of what is there: names, sizes and times. */
+static uint64_t
+signature(const char *path)
+{
+	uint64_t h = 1469598103934665603ULL;
+	struct dirent *de;
+	struct stat st;
+	char full[4096];
+	DIR *d;
+
+#define MIX(v)	(h = (h ^ (uint64_t)(v)) * 1099511628211ULL)
+	if (stat(path, &st) == -1)
+		return (0);
+	MIX(st.st_mtim.tv_sec);
+	MIX(st.st_mtim.tv_nsec);
+	MIX(st.st_size);
+	MIX(st.st_ino);
+	if (!S_ISDIR(st.st_mode) || (d = opendir(path)) == NULL)
+		return (h);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+		if (stat(full, &st) == -1)
+			continue;
+		for (const char *p = de->d_name; *p != '\0'; p++)
+			MIX(*p);
+		MIX(st.st_mtim.tv_sec);
+		MIX(st.st_mtim.tv_nsec);
+		MIX(st.st_size);
+	}
+	closedir(d);
+#undef MIX
+	return (h);
+}
+
+static int
+append_file(const char *file, char **text, size_t *len, char *err,
+    size_t errlen)
+{
+	char buf[8192], *t;
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return (-1);
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (*len + n + 2 > TOKENFILE_MAX ||
+		    (t = realloc(*text, *len + n + 2)) == NULL) {
+			snprintf(err, errlen, "%s: too large", file);
+			fclose(f);
+			return (-1);
+		}
+		*text = t;
+		memcpy(*text + *len, buf, n);
+		*len += n;
+	}
+	fclose(f);
+	/* Files are joined as lines: end each with a newline. */
+	if (*text != NULL && *len > 0 && (*text)[*len - 1] != '\n')
+		(*text)[(*len)++] = '\n';
+	return (0);
+}
+
+static int
+read_all(const char *path, struct tokens *out, char *err, size_t errlen)
+{
+	struct dirent **names;
+	struct stat st;
+	char *text = NULL, full[4096];
+	size_t len = 0;
+	int i, n, rc = 0;
+
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "--token-file %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if ((n = scandir(path, &names, NULL, alphasort)) == -1) {
+			snprintf(err, errlen, "--token-file %s: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+		for (i = 0; i < n; i++) {
+			snprintf(full, sizeof(full), "%s/%s", path,
+			    names[i]->d_name);
+			if (rc == 0 && names[i]->d_name[0] != '.' &&
+			    stat(full, &st) == 0 && S_ISREG(st.st_mode))
+				rc = append_file(full, &text, &len, err,
+				    errlen);
+			free(names[i]);
+		}
+		free(names);
+	} else
+		rc = append_file(path, &text, &len, err, errlen);
+	if (rc == 0)
+		rc = tokens_parse(text != NULL ? text : "", len, out, err,
+		    errlen);
+	free(text);
+	return (rc);
+}
+
+int
+tokenfile_load(struct tokenfile *tf, const char *path, char *err,
+    size_t errlen)
+{
+	memset(tf, 0, sizeof(*tf));
+	if ((tf->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	tf->sig = signature(path);
+	if (read_all(path, &tf->tokens, err, errlen) == -1) {
+		free(tf->path);
+		tf->path = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+void
+tokenfile_reload(struct tokenfile *tf)
+{
+	struct tokens fresh;
+	char err[256];
+
+	tf->sig = signature(tf->path);
+	if (read_all(tf->path, &fresh, err, sizeof(err)) == -1) {
+		log_warnx("token file: keeping the old tokens: %s", err);
+		return;
+	}
+	tokens_free(&tf->tokens);
+	tf->tokens = fresh;
+	log_info("token file %s: %zu token(s)", tf->path, fresh.n);
+}
+
+const char *
+tokenfile_lookup(struct tokenfile *tf, ev_tstamp now, const char *token,
+    size_t len)
+{
+	if (now - tf->checked >= 1.) {
+		tf->checked = now;
+		if (signature(tf->path) != tf->sig)
+			tokenfile_reload(tf);
+	}
+	return (tokens_lookup(&tf->tokens, token, len));
+}
+
+void
+tokenfile_free(struct tokenfile *tf)
+{
+	tokens_free(&tf->tokens);
+	free(tf->path);
+	tf->path = NULL;
+}

@@ -1,0 +1,262 @@
+/*
+ * test_origin.c - Origin allow-list patterns (exact, *.suffix, bare host),
+ * same-origin checks against Host, malformed and "null" origins.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "origin.h"
+#include "unit.h"
+
+static char *guard_page;	/* one readable page, then PROT_NONE */
+static size_t page_size;
+
+static void
+guard_init(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	page_size = (size_t)ps;
+	m = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || mprotect((char *)m + page_size, page_size,
+	    PROT_NONE) != 0) {
+		perror("mmap");
+		exit(2);
+	}
+	guard_page = m;
+}
+
+/* Copy s so that its last byte is the last readable one (no NUL after). */
+static const char *
+guarded(const char *s, size_t len)
+{
+	char *p = guard_page + page_size - len;
+
+	memcpy(p, s, len);
+	return (p);
+}
+
+static bool
+allowed1(const char *origin, const char *pattern)
+{
+	const char *const pats[1] = { pattern };
+
+	return (origin_allowed(guarded(origin, strlen(origin)),
+	    strlen(origin), pats, 1));
+}
+
+static bool
+same(const char *origin, const char *host, bool tls)
+{
+	char o[256];
+
+	/* Origin and Host each end at a page edge, one after the other. */
+	memcpy(o, origin, strlen(origin));
+	return (origin_same(o, strlen(origin), guarded(host, strlen(host)),
+	    strlen(host), tls) &&
+	    origin_same(guarded(origin, strlen(origin)), strlen(origin),
+	    host, strlen(host), tls));
+}
+
+static void
+test_origin_exact(void)
+{
+
+	CHECK(allowed1("https://example.com", "https://example.com"));
+	CHECK(allowed1("HTTPS://Example.COM", "https://example.com"));
+	CHECK(allowed1("https://example.com", "HTTPS://EXAMPLE.com"));
+	CHECK(allowed1("https://example.com:8443", "https://example.com:8443"));
+	CHECK(!allowed1("https://example.com", "https://example.com:8443"));
+	CHECK(!allowed1("https://example.com:8443", "https://example.com"));
+	CHECK(!allowed1("http://example.com", "https://example.com"));
+	CHECK(!allowed1("https://www.example.com", "https://example.com"));
+	CHECK(!allowed1("https://example.com.evil.net", "https://example.com"));
+	CHECK(!allowed1("https://example.co", "https://example.com"));
+	/* Default ports are the same origin. */
+	CHECK(allowed1("https://example.com", "https://example.com:443"));
+	CHECK(allowed1("https://example.com:443", "https://example.com"));
+	CHECK(allowed1("http://example.com:80", "http://example.com"));
+	CHECK(!allowed1("http://example.com:443", "https://example.com"));
+	CHECK(allowed1("http://[::1]:8080", "http://[::1]:8080"));
+	CHECK(allowed1("http://[::A]", "http://[::a]"));
+	CHECK(allowed1("chrome-extension://abcdef",
+	    "chrome-extension://abcdef"));
+	CHECK(!allowed1("chrome-extension://abcdef:1",
+	    "chrome-extension://abcdef"));
+}
+
+static void
+test_origin_wildcard(void)
+{
+
+	CHECK(allowed1("https://a.example.com", "*.example.com"));
+	CHECK(allowed1("http://a.b.example.com:8080", "*.example.com"));
+	CHECK(allowed1("wss://A.EXAMPLE.COM", "*.Example.Com"));
+	CHECK(!allowed1("https://example.com", "*.example.com"));
+	CHECK(!allowed1("https://badexample.com", "*.example.com"));
+	CHECK(!allowed1("https://example.com.evil.net", "*.example.com"));
+	CHECK(!allowed1("https://.example.com", "*.example.com"));
+	CHECK(!allowed1("https://a.example.co", "*.example.com"));
+	CHECK(!allowed1("https://aexample.com", "*.example.com"));
+}
+
+static void
+test_origin_host(void)
+{
+
+	CHECK(allowed1("https://example.com", "example.com"));
+	CHECK(allowed1("http://example.com:9999", "example.com"));
+	CHECK(allowed1("http://EXAMPLE.com", "Example.COM"));
+	CHECK(!allowed1("https://a.example.com", "example.com"));
+	CHECK(!allowed1("https://example.com.", "example.com"));
+	CHECK(allowed1("http://[::1]:1", "[::1]"));
+	CHECK(allowed1("http://127.0.0.1:8080", "127.0.0.1"));
+	CHECK(!allowed1("http://127.0.0.2:8080", "127.0.0.1"));
+}
+
+static void
+test_origin_bad(void)
+{
+	static const char *bad[] = {
+		"null", "NULL", "", "example.com", "//example.com",
+		"https:/example.com", "https://", "https://:443",
+		"https://example.com/", "https://example.com/path",
+		"https://example.com?", "https://example.com#",
+		"https://user@example.com", "https://example.com:",
+		"https://example.com:0443", "https://example.com:65536",
+		"https://example.com:-1", "https://example.com:443:443",
+		"https://exa mple.com", " https://example.com",
+		"https://example.com ",
+		"1https://example.com", "https://[::1", "https://[]",
+		"https://[::1]x", "https://[::g]", "https://ex%61mple.com",
+	};
+	const char *pats[] = { "https://example.com", "example.com", "*.com",
+	    "null", "[::1]" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = strlen(bad[i]);
+		if (origin_allowed(guarded(bad[i], n), n, pats, 5))
+			fprintf(stderr, "  allowed \"%s\"\n", bad[i]);
+		CHECK(!origin_allowed(guarded(bad[i], n), n, pats, 5));
+		CHECK(!origin_same(guarded(bad[i], n), n, "example.com", 11,
+		    true));
+	}
+	CHECK(!origin_allowed(guarded("https://exam\0ple.com", 20), 20,
+	    pats, 5));
+	CHECK(!origin_same("http://a\0", 9, "a", 1, false));
+	CHECK(!origin_same("http://a", 8, "a\0", 2, false));
+	/* A length shorter than the text: only the first len bytes count. */
+	CHECK(origin_allowed("https://example.comX", 19, pats, 1));
+	CHECK(!origin_allowed("https://example.com", 18, pats, 1));
+}
+
+static void
+test_origin_list(void)
+{
+	const char *const pats[] = {
+		"https://app.example.org", "*.example.net", "localhost",
+		NULL, "not a pattern", "*", "https://x.test:8443",
+	};
+	size_t n = sizeof(pats) / sizeof(pats[0]);
+
+#define ALLOWED(o) origin_allowed((o), strlen(o), pats, n)
+	CHECK(ALLOWED("https://app.example.org"));
+	CHECK(!ALLOWED("http://app.example.org"));
+	CHECK(ALLOWED("https://www.example.net"));
+	CHECK(!ALLOWED("https://example.net"));
+	CHECK(ALLOWED("http://localhost:3000"));
+	CHECK(ALLOWED("https://x.test:8443"));
+	CHECK(!ALLOWED("https://x.test"));
+	CHECK(!ALLOWED("https://anything.invalid"));
+	CHECK(!ALLOWED("null"));
+#undef ALLOWED
+	CHECK(!origin_allowed("https://a.com", 13, pats, 0));
+	CHECK(!origin_allowed("https://a.com", 13, NULL, 0));
+}
+
+static void
+test_origin_pattern_valid(void)
+{
+	static const char *good[] = {
+		"https://example.com", "http://example.com:8080",
+		"*.example.com",
+		"*.com", "example.com", "localhost", "[::1]", "http://[::1]:80",
+		"127.0.0.1", "wss://a.b.c",
+	};
+	static const char *bad[] = {
+		"", "*", "*.", "**.example.com", "*example.com", "a.*.com",
+		"example.com:8080", "https://example.com/", "https://",
+		"null", "https://example.com:99999", "*.[::1]", "ex ample.com",
+		"https://*.example.com", "example.com/", "[::1",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (!origin_pattern_valid(good[i]))
+			fprintf(stderr, "  rejected \"%s\"\n", good[i]);
+		CHECK(origin_pattern_valid(good[i]));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* "null" is a valid host pattern that no Origin can match. */
+		if (strcmp(bad[i], "null") == 0) {
+			CHECK(!allowed1("null", bad[i]));
+			continue;
+		}
+		if (origin_pattern_valid(bad[i]))
+			fprintf(stderr, "  accepted \"%s\"\n", bad[i]);
+		CHECK(!origin_pattern_valid(bad[i]));
+	}
+}
+
+static void
+test_origin_same(void)
+{
+
+	CHECK(same("http://example.com", "example.com", false));
+	CHECK(same("https://example.com", "example.com", true));
+	CHECK(same("https://example.com", "example.com:443", true));
+	CHECK(same("https://example.com", "example.com:443", false));
+	CHECK(same("http://example.com:8080", "example.com:8080", false));
+	CHECK(same("https://EXAMPLE.com:8443", "example.COM:8443", true));
+	CHECK(same("http://[::1]:8080", "[::1]:8080", false));
+	CHECK(same("ws://example.com", "example.com", false));
+	CHECK(same("wss://example.com", "example.com", true));
+	CHECK(same("http://example.com:80", "example.com", false));
+	CHECK(same("foo://example.com:81", "example.com:81", false));
+
+	CHECK(!same("https://example.com", "example.com", false));
+	CHECK(!same("http://example.com", "example.com", true));
+	CHECK(!same("http://example.com", "example.com:8080", false));
+	CHECK(!same("http://example.com:8080", "example.com", false));
+	CHECK(!same("http://www.example.com", "example.com", false));
+	CHECK(!same("http://example.com", "www.example.com", false));
+	CHECK(!same("foo://example.com", "example.com", false));
+	CHECK(!same("null", "example.com", false));
+	CHECK(!same("http://example.com", "", false));
+	CHECK(!same("http://example.com", "example.com:", false));
+	CHECK(!same("http://example.com", "example.com:80x", false));
+	CHECK(!same("http://example.com", "example.com/", false));
+	CHECK(!same("http://example.com", "user@example.com", false));
+	CHECK(!same("http://[::1]", "::1", false));
+}
+
+int
+main(void)
+{
+
+	guard_init();
+	UNIT_RUN(test_origin_exact);
+	UNIT_RUN(test_origin_wildcard);
+	UNIT_RUN(test_origin_host);
+	UNIT_RUN(test_origin_bad);
+	UNIT_RUN(test_origin_list);
+	UNIT_RUN(test_origin_pattern_valid);
+	UNIT_RUN(test_origin_same);
+	return (UNIT_END("test_origin"));
+}
