@@ -57,7 +57,7 @@ backend_init(struct backend *b, struct ev_loop *loop,
 	b->peer[0] = '\0';
 	b->error[0] = '\0';
 	b->fail_status = 502;
-	b->efd = -1;
+	b->err.fd = -1;
 }
 
 const struct backend_ops *

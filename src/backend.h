@@ -18,6 +18,15 @@
 
 struct backend;
 struct handshake;
+
+/* A program's stderr pipe, logged line by line. */
+struct errlog {
+	int		fd;		/* -1 when none */
+	ev_io		io;
+	char		*line;		/* the line being gathered */
+	size_t		len;
+	uint64_t	conn_id;	/* lines are logged as "#ID stderr: " */
+};
 struct http_request;
 struct resolve_req;
 
@@ -87,11 +96,8 @@ struct backend {
 	bool		out_eof;	/* stdout reached EOF */
 	bool		out_grown;	/* stdout pipe enlarged */
 	bool		in_grown;	/* stdin pipe enlarged */
-	int		efd;		/* stderr pipe (--stderr log), or -1 */
-	ev_io		eio;
-	char		*eline;		/* stderr line being gathered */
-	size_t		elen;
-	uint64_t	conn_id;	/* for stderr log lines */
+	struct errlog	err;		/* stderr, with --stderr log */
+	uint64_t	conn_id;	/* for the log */
 };
 
 /*

@@ -27,13 +27,24 @@
 
 extern char **environ;
 
+/*
+ * A program whose connection is gone.  Its stdout is still read (and
+ * dropped) and its stderr still logged, so what it does on its way out
+ * cannot die of SIGPIPE.
+ */
 struct orphan {
 	ev_child	child;
 	ev_timer	timer;
 	pid_t		pid;
 	int		stage;		/* 0: waiting, 1: TERM sent, 2: KILL */
+	int		outfd;		/* its stdout, drained; or -1 */
+	ev_io		outio;
+	struct errlog	err;
 	struct orphan	*prev, *next;
 };
+
+static void	errlog_close(struct ev_loop *, struct errlog *);
+static void	errlog_start(struct ev_loop *, struct errlog *);
 
 static struct orphan *orphans;
 static unsigned norphans;
@@ -59,6 +70,10 @@ orphan_free(struct ev_loop *loop, struct orphan *o)
 
 	ev_child_stop(loop, &o->child);
 	ev_timer_stop(loop, &o->timer);
+	ev_io_stop(loop, &o->outio);
+	if (o->outfd != -1)
+		close(o->outfd);
+	errlog_close(loop, &o->err);
 	if (o->prev != NULL)
 		o->prev->next = o->next;
 	else
@@ -69,6 +84,23 @@ orphan_free(struct ev_loop *loop, struct orphan *o)
 	norphans--;
 	srv->nchildren--;
 	server_conn_gone(srv);
+}
+
+static void
+orphan_out_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct orphan *o = (struct orphan *)(void *)((char *)w -
+	    offsetof(struct orphan, outio));
+	char sink[16384];
+	ssize_t n;
+
+	(void)revents;
+	n = read(o->outfd, sink, sizeof(sink));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		ev_io_stop(loop, w);
+		close(o->outfd);
+		o->outfd = -1;
+	}
 }
 
 static void
@@ -99,7 +131,10 @@ orphan_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
-/* The connection is gone but its program is not: see that it ends. */
+/*
+ * The connection is gone but its program is not: see that it ends.  The
+ * orphan takes over the program's stdout and stderr pipes.
+ */
 static void
 orphan_add(struct backend *b)
 {
@@ -107,6 +142,8 @@ orphan_add(struct backend *b)
 	struct orphan *o;
 
 	ev_child_stop(b->loop, &b->child);
+	ev_io_stop(b->loop, &b->rio);
+	ev_io_stop(b->loop, &b->err.io);
 	if ((o = calloc(1, sizeof(*o))) == NULL) {
 		/* No memory to wait politely: end it now. */
 		kill(-b->pid, SIGKILL);
@@ -115,6 +152,15 @@ orphan_add(struct backend *b)
 		return;
 	}
 	o->pid = b->pid;
+	o->outfd = b->rfd;
+	b->rfd = -1;
+	ev_io_init(&o->outio, orphan_out_cb, o->outfd, EV_READ);
+	if (o->outfd != -1)
+		ev_io_start(b->loop, &o->outio);
+	o->err = b->err;
+	b->err.fd = -1;
+	b->err.line = NULL;
+	errlog_start(b->loop, &o->err);
 	ev_child_init(&o->child, orphan_child_cb, o->pid, 0);
 	ev_child_start(b->loop, &o->child);
 	ev_timer_init(&o->timer, orphan_timer_cb, srv->cfg->close_grace,
@@ -148,51 +194,72 @@ backend_proc_kill_all(void)
 }
 
 static void
-stderr_flush_line(struct backend *b)
+errlog_flush(struct errlog *e)
 {
 	size_t i;
 
-	if (b->elen == 0)
+	if (e->len == 0)
 		return;
-	for (i = 0; i < b->elen; i++)
-		if ((unsigned char)b->eline[i] < 0x20 && b->eline[i] != '\t')
-			b->eline[i] = '?';
-	log_info("#%llu stderr: %.*s", (unsigned long long)b->conn_id,
-	    (int)b->elen, b->eline);
-	b->elen = 0;
+	for (i = 0; i < e->len; i++)
+		if ((unsigned char)e->line[i] < 0x20 && e->line[i] != '\t')
+			e->line[i] = '?';
+	log_info("#%llu stderr: %.*s", (unsigned long long)e->conn_id,
+	    (int)e->len, e->line);
+	e->len = 0;
 }
 
 static void
-stderr_cb(struct ev_loop *loop, ev_io *w, int revents)
+errlog_close(struct ev_loop *loop, struct errlog *e)
 {
-	struct backend *b = BACKEND_OF(w, eio);
+	if (e->fd != -1) {
+		errlog_flush(e);
+		ev_io_stop(loop, &e->io);
+		close(e->fd);
+		e->fd = -1;
+	}
+	free(e->line);
+	e->line = NULL;
+	e->len = 0;
+}
+
+static void
+errlog_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct errlog *e = (struct errlog *)(void *)((char *)w -
+	    offsetof(struct errlog, io));
 	char buf[4096];
 	ssize_t n, i;
 
 	(void)revents;
-	n = read(b->efd, buf, sizeof(buf));
+	n = read(e->fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		stderr_flush_line(b);
-		ev_io_stop(loop, w);
-		close(b->efd);
-		b->efd = -1;
+		errlog_close(loop, e);
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
-			if (b->elen > 0 && b->eline[b->elen - 1] == '\r')
-				b->elen--;
-			stderr_flush_line(b);
+			if (e->len > 0 && e->line[e->len - 1] == '\r')
+				e->len--;
+			errlog_flush(e);
 			continue;
 		}
-		if (b->eline == NULL && (b->eline = malloc(ELINE_MAX)) == NULL)
+		if (e->line == NULL && (e->line = malloc(ELINE_MAX)) == NULL)
 			return;
-		if (b->elen == ELINE_MAX)
-			stderr_flush_line(b);	/* a long line: in pieces */
-		b->eline[b->elen++] = buf[i];
+		if (e->len == ELINE_MAX)
+			errlog_flush(e);	/* a long line: in pieces */
+		e->line[e->len++] = buf[i];
 	}
+}
+
+static void
+errlog_start(struct ev_loop *loop, struct errlog *e)
+{
+	if (e->fd == -1)
+		return;
+	ev_io_init(&e->io, errlog_cb, e->fd, EV_READ);
+	ev_io_start(loop, &e->io);
 }
 
 static void
@@ -456,6 +523,8 @@ proc_open(struct backend *b, const struct target *t,
 	else if (cfg->stderr_mode == STDERR_NULL)
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
 		    0);
+	/* Not even descriptors we inherited ourselves reach the program. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&attr);
 	/* Its own process group, so TERM and KILL reach what it starts;
 	 * default dispositions (we ignore SIGPIPE) and an empty mask. */
@@ -485,13 +554,11 @@ proc_open(struct backend *b, const struct target *t,
 	b->pid = pid;
 	b->rfd = out[0];
 	b->wfd = in[1];
-	b->efd = err[0];
+	b->err.fd = err[0];
+	b->err.conn_id = r->conn_id;
 	ev_child_init(&b->child, child_cb, pid, 0);
 	ev_child_start(b->loop, &b->child);
-	if (b->efd != -1) {
-		ev_io_init(&b->eio, stderr_cb, b->efd, EV_READ);
-		ev_io_start(b->loop, &b->eio);
-	}
+	errlog_start(b->loop, &b->err);
 	b->connecting = true;
 	ev_io_init(&b->wio, started_cb, b->wfd, EV_WRITE);
 	ev_io_start(b->loop, &b->wio);
@@ -584,20 +651,13 @@ proc_shutdown_write(struct backend *b)
 static void
 proc_close(struct backend *b)
 {
-	backend_fd_close(b);
-	if (b->efd != -1) {
-		/* Whatever the program still says goes nowhere now. */
-		stderr_flush_line(b);
-		ev_io_stop(b->loop, &b->eio);
-		close(b->efd);
-		b->efd = -1;
-	}
-	free(b->eline);
-	b->eline = NULL;
+	/* A running program keeps its output pipes, in the orphan. */
 	if (b->pid != 0) {
 		orphan_add(b);
 		b->pid = 0;
 	}
+	backend_fd_close(b);
+	errlog_close(b->loop, &b->err);
 }
 
 const struct backend_ops backend_proc_ops = {

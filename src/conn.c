@@ -6,6 +6,8 @@
  * through conn_free(), which logs the connection once.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -34,6 +36,7 @@
 
 #define MAX_HEADERS	100
 #define RESPONSE_TIMEOUT 60.	/* seconds without progress on a file */
+#define STALL_CHECK	1.	/* look at an unread client this often */
 /* Room kept in wire so a pong and our close always fit. */
 #define WIRE_RESERVE	(2 * (WS_CONTROL_MAX + 4))
 
@@ -191,14 +194,25 @@ front_door_peer(struct conn *c, const struct http_request *req)
 	struct server *srv = c->srv;
 	char addr[NETADDR_STRLEN];
 	size_t i;
+	int h;
 
 	for (i = 0; i < srv->ntrusted; i++)
 		if (netaddr_cidr_match(&srv->trusted[i],
 		    (struct sockaddr *)&c->peer_sa))
 			break;
-	if (i == srv->ntrusted ||
-	    netaddr_forwarded_for(req, addr, sizeof(addr)) == -1)
+	if (i == srv->ntrusted)
 		return;
+	/* X-Forwarded-For first: what nginx and HAProxy append to; a
+	 * Forwarded header only when there is none (a proxy that only
+	 * appends to one of them passes the client's other one along). */
+	if (netaddr_xff(req, addr, sizeof(addr)) == -1 &&
+	    netaddr_forwarded(req, addr, sizeof(addr)) == -1)
+		return;
+	/* TLS ended at the proxy: the browser's Origin says https. */
+	if ((h = http_find_header(req, "X-Forwarded-Proto", 0)) >= 0 &&
+	    http_token_eq(req->headers[h].value, req->headers[h].value_len,
+	    "https"))
+		c->forwarded_tls = true;
 	log_debug("#%" PRIu64 " peer=%s forwarded for %s", c->id, c->peer,
 	    addr);
 	snprintf(c->peer_addr, sizeof(c->peer_addr), "%s", addr);
@@ -225,7 +239,7 @@ front_door_origin(struct conn *c, const struct handshake *hs)
 	    (const char *const *)cfg->origins, n))
 		return (NULL);
 	if (cfg->same_origin && origin_same(hs->origin, hs->origin_len,
-	    hs->host, hs->host_len, c->tls))
+	    hs->host, hs->host_len, c->tls || c->forwarded_tls))
 		return (NULL);
 	return ("Origin not allowed");
 }
@@ -810,8 +824,12 @@ start_line_frame(struct conn *c)
 	} else {
 		plen = len;
 		fin = c->backend_eof;
-		if (!fin)
+		if (!fin) {
 			plen -= utf8_incomplete_tail(data, len);
+			/* A CR may be the start of the line's CR LF. */
+			if (plen > 1 && data[plen - 1] == '\r')
+				plen--;
+		}
 	}
 	c->tx_bytes += plen;
 	if (utf8_valid(data, plen)) {
@@ -1230,8 +1248,32 @@ open_timer(struct conn *c)
 		if (next == 0 || t < next)
 			next = t;
 	}
+	/* Not reading a client hides its going away: look now and then. */
+	if (c->client_blocked && (next == 0 || now + STALL_CHECK < next))
+		next = now + STALL_CHECK;
 	if (next != 0)
 		set_timer(c, next > now ? next - now : 0.001);
+}
+
+/*
+ * Has a client we stopped reading (backpressure) gone away?  Its FIN or
+ * reset waits behind the data we do not read, so ask the kernel.
+ */
+static bool
+client_vanished(const struct conn *c)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(c->t.fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+	    err != 0)
+		return (true);
+	len = sizeof(ti);
+	if (c->peer_sa.ss_family == AF_UNIX ||
+	    getsockopt(c->t.fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return (false);
+	return (ti.tcpi_state == TCP_CLOSE_WAIT || ti.tcpi_state == TCP_CLOSE);
 }
 
 static void
@@ -1241,6 +1283,19 @@ open_timeout(struct conn *c)
 	ev_tstamp now = ev_now(c->srv->loop);
 	uint8_t payload[8];
 
+	if (c->client_blocked) {
+		if (client_vanished(c)) {
+			log_debug("#%" PRIu64 " client went away while not "
+			    "read", c->id);
+			c->client_eof = true;
+			c->client_gone = true;
+			return;
+		}
+		/* Its FIN may wait behind the bytes we do not read; a ping
+		 * to a closed socket brings back a reset we can see. */
+		if (buf_len(&c->wire) == 0 && !c->close_queued)
+			queue_control(c, WS_OP_PING, (const uint8_t *)"?", 1);
+	}
 	if (cfg->idle_timeout > 0 && now - c->last_data >=
 	    cfg->idle_timeout) {
 		begin_close(c, WS_CLOSE_GOING_AWAY, "idle timeout", false,
@@ -1304,7 +1359,7 @@ static void
 update_watchers(struct conn *c)
 {
 	struct ev_loop *loop = c->srv->loop;
-	bool rd = false, wr, brd = false, bwr = false;
+	bool rd = false, wr, brd = false, bwr = false, blocked;
 
 	if (!c->client_done && !c->client_eof) {
 		switch (c->state) {
@@ -1321,6 +1376,14 @@ update_watchers(struct conn *c)
 		case CONN_HTTP_RESPONSE:
 			break;
 		}
+	}
+	blocked = !c->client_done && !c->client_eof &&
+	    (c->state == CONN_OPEN || c->state == CONN_CLOSING) &&
+	    !c->client_input_done && buf_space(&c->rx) == 0;
+	if (blocked != c->client_blocked) {
+		c->client_blocked = blocked;
+		if (blocked && c->state == CONN_OPEN)
+			open_timer(c);
 	}
 	wr = has_output(c);
 	/* TLS may need the other direction's readiness to make progress. */
@@ -1366,7 +1429,8 @@ conn_step(struct conn *c)
 		rr = process_rx(c);
 	flush_backend(c);
 	flush_client(c);
-	if (c->client_eof && !c->client_done && rr != RX_BLOCKED)
+	if (c->client_eof && !c->client_done && (rr != RX_BLOCKED ||
+	    c->client_gone))
 		client_finish(c);
 
 	/* A file answer is out: the next request, or the end. */

@@ -86,6 +86,8 @@ struct conn {
 	bool		echo_empty;	/* our close has no payload (1005) */
 	bool		in_message;	/* inside a client data message */
 	bool		client_eof;	/* client sent EOF or failed */
+	bool		client_blocked;	/* not read: its buffer is full */
+	bool		client_gone;	/* went away while blocked */
 	bool		client_input_done; /* no more client data wanted */
 	bool		client_done;	/* client socket closed */
 	bool		backend_open;	/* backend connected, not closed */
@@ -93,6 +95,7 @@ struct conn {
 	bool		backend_shut;	/* we sent the backend EOF */
 	bool		logged_open;	/* the open line was logged */
 	bool		tls;		/* the client speaks TLS */
+	bool		forwarded_tls;	/* a trusted proxy ended TLS for it */
 	bool		keep_alive;	/* plain HTTP: another request may come */
 	bool		proxy_pending;	/* a PROXY header is still to come */
 	struct buf	proxybuf;	/* its bytes so far */
