@@ -44,7 +44,8 @@ F	 = build/fuzz
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer -O1 -g
 
-.PHONY: all deps demo check unit asan-unit bats fuzz fuzz-smoke clean \
+.PHONY: all deps demo check unit asan-unit bats asan-bats fuzz fuzz-smoke \
+	clean \
 	install bench deb
 
 all: wsbridge
@@ -90,6 +91,11 @@ asan-unit: $(UNITS:%=$(A)/%)
 bats: wsbridge
 	@tests/run-suite bats
 
+# The end-to-end suite (all but the packaging tests) against an ASan+UBSan
+# build of the server; any sanitizer report fails it.
+asan-bats: $(A)/wsbridge
+	@WSBRIDGE=$(CURDIR)/$(A)/wsbridge tests/run-suite asan-bats
+
 # Fuzz targets: clang's libFuzzer with ASan and UBSan.
 $(F)/%: tests/fuzz/%.c $(PURE:%=src/%.c) src/*.h | $(F)
 	@echo "  FUZZ    $<"
@@ -113,7 +119,8 @@ fuzz-smoke: $(FUZZERS:%=$(F)/%)
 check:
 	@rm -f $(B)/results
 	@$(MAKE) --no-print-directory wsbridge
-	@$(MAKE) --no-print-directory -k unit asan-unit fuzz-smoke bats; \
+	@$(MAKE) --no-print-directory -k unit asan-unit fuzz-smoke bats \
+	    asan-bats; \
 	    tests/run-suite total
 
 deps:

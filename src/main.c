@@ -125,10 +125,10 @@ main(int argc, char **argv)
 	int rc;
 
 	if ((rc = config_parse(&cfg, argc, argv, err, sizeof(err))) != 0) {
+		config_free(&cfg);
 		if (rc == 1)
 			return (0);
 		fprintf(stderr, "wsbridge: %s\n", err);
-		config_free(&cfg);
 		return (2);
 	}
 	log_set_level(cfg.log_level);

@@ -104,12 +104,16 @@ has_header() {		# has_header 'Name: value' (case-insensitive name)
 	[ "$STATUS_LINE" = "HTTP/1.1 405 Method Not Allowed" ]
 }
 
-@test "plain GET without Upgrade -> 426" {
+@test "plain GET without Upgrade -> 426, but / gets a help text" {
 	start_server
-	printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' |
+	printf 'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' |
 	    wsraw http "$PORT" >"$T/answer.out"
 	[ "$(head -n 1 "$T/answer.out" | tr -d '\r')" = "HTTP/1.1 426 Upgrade Required" ]
 	has_header "Sec-WebSocket-Version: 13"
+	printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' |
+	    wsraw http "$PORT" >"$T/answer.out"
+	[ "$(head -n 1 "$T/answer.out" | tr -d '\r')" = "HTTP/1.1 200 OK" ]
+	grep -q "WebSocket endpoint" "$T/answer.out"
 }
 
 @test "a refused request is logged as a warn line with its status" {

@@ -15,7 +15,7 @@ T=			# this test's temp dir
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	[ -x "$WSBRIDGE" ] || skip "no $WSBRIDGE (make wsbridge)"
+	[ -x "$WSBRIDGE" ] || { echo "no $WSBRIDGE: run make wsbridge" >&2; return 1; }
 }
 
 teardown() {

@@ -878,7 +878,7 @@ cases("h", [
 	    extra=[("Connection", "keep-alive")]), 400)),
 	("h.20", "POST -> 405", http_error(req(method="POST"), 405)),
 	("h.21", "plain GET without Upgrade -> 426",
-	    http_error(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 426)),
+	    http_error(b"GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n", 426)),
 	("h.22", "request head over --max-header -> 431",
 	    http_error(big_head, 431)),
 	("h.23", "garbage request line -> 400",
