@@ -198,7 +198,7 @@ read_offer(const char *s, size_t len, size_t *pos, struct offer *o)
 bad:
 	quoted = false;
 	for (*pos = start; *pos < len; (*pos)++) {
-		if (quoted && s[*pos] == '\\')
+		if (quoted && s[*pos] == '\\' && *pos + 1 < len)
 			(*pos)++;
 		else if (s[*pos] == '"')
 			quoted = !quoted;
@@ -299,7 +299,7 @@ pmd_negotiate(const struct http_request *req, const struct pmd_config *cfg,
 			while (pos < h->value_len && (is_ows(h->value[pos]) ||
 			    h->value[pos] == ','))
 				pos++;
-			if (pos == h->value_len)
+			if (pos >= h->value_len)
 				break;
 			if (read_offer(h->value, h->value_len, &pos, &o) &&
 			    o.ok && accept_offer(&o, cfg, out, answer,
@@ -424,9 +424,14 @@ pmd_inflate_feed(struct pmd_inflate *z, const uint8_t *in, size_t inlen,
 		if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
 			return (PMD_ERR_DATA);	/* also Z_NEED_DICT */
 		if (r == Z_STREAM_END) {
-			/* a final stored block may end with the tail, but a
-			   final block inside the tail is junk */
-			if (tail && z->tail_fed < sizeof(pmd_tail))
+			/*
+			 * The end may have waited for output room and come
+			 * without a tail byte; a final stored block may end
+			 * with the tail; a final block ending inside the tail
+			 * is junk.
+			 */
+			if (tail && z->tail_fed > 0 &&
+			    z->tail_fed < sizeof(pmd_tail))
 				return (PMD_ERR_DATA);
 			if ((r = inflate_restart(z)) != 0)
 				return (r);

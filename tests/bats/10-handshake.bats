@@ -7,7 +7,7 @@ ACCEPT=s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	[ -x "$WSBRIDGE" ] || skip "no $WSBRIDGE (make wsbridge)"
+	[ -x "$WSBRIDGE" ] || { echo "no $WSBRIDGE: run make wsbridge" >&2; return 1; }
 	start_backend echo
 }
 

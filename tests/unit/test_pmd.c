@@ -291,6 +291,10 @@ test_pmd_negotiate_quoted(void)
 	CHECK(declines(&cfg_default, "foo; bar=\"x, permessage-deflate", NULL));
 	CHECK(accepts(&cfg_default, "foo; bar=\"x, permessage-deflate",
 	    "permessage-deflate", "permessage-deflate", &p));
+	/* ... and so does one ending in a backslash (found by fuzz_pmd) */
+	CHECK(declines(&cfg_default, "permessage-deflate; a=\"\\", NULL));
+	CHECK(accepts(&cfg_default, "foo; bar=\"x\\", "permessage-deflate",
+	    "permessage-deflate", &p));
 }
 
 static void
@@ -534,6 +538,15 @@ static const uint8_t ex_stored[] = { 0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65,
     0x6c, 0x6c, 0x6f, 0x00 };
 static const uint8_t ex_bfinal[] = { 0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00,
     0x00 };
+/* "LLLLLLLLLLL*O", 17 ff and fe in one final fixed block, then 00 */
+static const uint8_t bfinal_long[] = {
+    0xf3, 0x41, 0x00, 0x2d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0x00 };
+static const uint8_t bfinal_long_out[] = {
+    'L', 'L', 'L', 'L', 'L', 'L', 'L', 'L', 'L', 'L', 'L', '*', 'O', 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xfe };
 static const uint8_t ex_two[] = { 0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff,
     0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00 };
 
@@ -566,6 +579,11 @@ test_pmd_inflate_rfc_examples(void)
 	CHECK(got == 5 && memcmp(res, "Hello", 5) == 0);
 	pmd_inflate_end(&z);
 	pmd_inflate_end(&z);		/* twice is fine */
+
+	/* a final block whose end waits for output room (found by
+	   fuzz_pmd): the same with any outcap */
+	CHECK(inflate_all_ways(15, bfinal_long, sizeof(bfinal_long),
+	    bfinal_long_out, sizeof(bfinal_long_out)));
 
 	/* after a BFINAL block the window is still there (§7.2.3.4) */
 	CHECK_EQ(pmd_inflate_init(&z, 15, false), 0);
