@@ -21,6 +21,7 @@
 #define DEFAULT_CLOSE_TIMEOUT		5.0
 #define DEFAULT_SHUTDOWN_GRACE		10.0
 #define DEFAULT_CLOSE_GRACE		1.0
+#define DEFAULT_DEFLATE_LEVEL		6
 #define DEFAULT_PASSENV			"PATH,LD_LIBRARY_PATH"
 
 static const char usage_text[] =
@@ -84,6 +85,9 @@ static const char usage_text[] =
 "      --same-origin          the Origin must match the Host header\n"
 "      --basic-auth FILE      user:crypt(3)-hash lines; 401 without them\n"
 "      --header \"N: V\"        add a header to every HTTP answer\n"
+"      --deflate on|off       permessage-deflate when the client offers it\n"
+"                             (default on)\n"
+"      --deflate-level N      zlib level 1-9 for what we send (default 6)\n"
 "      --trust-proxy CIDR     take the client address from X-Forwarded-For\n"
 "                             or Forwarded when the peer is in CIDR\n"
 "      --proxy-protocol       expect a PROXY v1/v2 header on every listener\n"
@@ -155,7 +159,9 @@ enum opt_id {
 	OPT_TOKEN_FILE,
 	OPT_TRUST_PROXY,
 	OPT_PROXY_PROTOCOL,
-	OPT_HEADER
+	OPT_HEADER,
+	OPT_DEFLATE,
+	OPT_DEFLATE_LEVEL
 };
 
 static const struct option long_opts[] = {
@@ -197,6 +203,8 @@ static const struct option long_opts[] = {
 	{ "trust-proxy",	required_argument, NULL, OPT_TRUST_PROXY },
 	{ "proxy-protocol",	no_argument,	   NULL, OPT_PROXY_PROTOCOL },
 	{ "header",		required_argument, NULL, OPT_HEADER },
+	{ "deflate",		required_argument, NULL, OPT_DEFLATE },
+	{ "deflate-level",	required_argument, NULL, OPT_DEFLATE_LEVEL },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -796,6 +804,21 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 	case OPT_PROXY_PROTOCOL:
 		cfg->proxy_protocol = true;
 		return (0);
+	case OPT_DEFLATE:
+		if (strcmp(arg, "on") == 0)
+			cfg->deflate = true;
+		else if (strcmp(arg, "off") == 0)
+			cfg->deflate = false;
+		else
+			return (fail(err, errlen, "bad --deflate '%s': expected "
+			    "on or off", arg));
+		return (0);
+	case OPT_DEFLATE_LEVEL:
+		if (parse_u64(arg, 9, &v) == -1 || v == 0)
+			return (fail(err, errlen, "bad --deflate-level '%s': "
+			    "expected 1 to 9", arg));
+		cfg->deflate_level = (int)v;
+		return (0);
 	case OPT_HEADER: {
 		const char *colon = strchr(arg, ':');
 		size_t i, nl = colon != NULL ? (size_t)(colon - arg) : 0;
@@ -972,6 +995,8 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->log_level = LOG_INFO;
 	cfg->close_grace = DEFAULT_CLOSE_GRACE;
 	cfg->workers = 1;
+	cfg->deflate = true;
+	cfg->deflate_level = DEFAULT_DEFLATE_LEVEL;
 	if (set_passenv(cfg, DEFAULT_PASSENV, err, errlen) == -1)
 		return (-1);
 	listens_from_file = env_from_file = target_from_file = false;

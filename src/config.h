@@ -106,6 +106,8 @@ struct config {
 	char		**trust_proxy;	/* --trust-proxy CIDRs, or NULL */
 	bool		proxy_protocol;	/* on every listener */
 	char		*headers;	/* --header lines, each with CRLF */
+	bool		deflate;	/* permessage-deflate when offered */
+	int		deflate_level;	/* 1-9 */
 };
 
 /*

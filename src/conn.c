@@ -50,6 +50,7 @@ static void	conn_step(struct conn *);
 static void	on_backend_event(struct backend *, enum backend_event);
 static void	conn_free(struct conn *);
 static void	open_timer(struct conn *);
+static bool	compress_frame(struct conn *, const uint8_t *, size_t);
 
 static struct conn *
 conn_check(struct conn *c)
@@ -290,6 +291,42 @@ front_door_target(struct conn *c, const struct handshake *hs)
 	return (c->own_target);
 }
 
+/*
+ * permessage-deflate when the client offers it and --deflate allows; ext
+ * gets the answer's header line (or ""). Not with the base64 subprotocol,
+ * whose text is decoded as it streams.  -1 when memory is short.
+ */
+static int
+negotiate_deflate(struct conn *c, const struct http_request *req, char *ext,
+    size_t extlen)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct pmd_config pc = { cfg->deflate, cfg->deflate_level, 15, false };
+	struct pmd_params params;
+	char answer[PMD_ANSWER_MAX];
+
+	ext[0] = '\0';
+	if (!cfg->deflate || c->proto == HS_PROTO_BASE64 ||
+	    pmd_negotiate(req, &pc, &params, answer, sizeof(answer)) != 1)
+		return (0);
+	if ((c->pmd = calloc(1, sizeof(*c->pmd))) == NULL)
+		return (-1);
+	c->pmd->params = params;
+	/* zlib state is allocated by the first message that needs it. */
+	if (pmd_inflate_init(&c->pmd->inf, params.client_window_bits,
+	    params.client_no_context_takeover) != 0 ||
+	    pmd_deflate_init(&c->pmd->def, cfg->deflate_level,
+	    params.server_window_bits, params.server_no_context_takeover) !=
+	    0) {
+		free(c->pmd);
+		c->pmd = NULL;
+		return (-1);
+	}
+	c->msg.parser.rsv1_ok = true;
+	snprintf(ext, extlen, "Sec-WebSocket-Extensions: %s\r\n", answer);
+	return (0);
+}
+
 /* Extra header lines for an answer: --header's, then the answer's own. */
 static const char *
 extra_headers(struct conn *c, char *buf, size_t len, const char *own)
@@ -405,7 +442,7 @@ try_handshake(struct conn *c)
 	struct handshake hs;
 	struct backend_req breq;
 	const struct target *target;
-	char dn[256], extra[1024];
+	char dn[256], extra[1024], ext[PMD_ANSWER_MAX + 40];
 	const char *why;
 	char reply[1536];
 	int r, n, status;
@@ -463,8 +500,12 @@ try_handshake(struct conn *c)
 		return;
 	}
 	c->proto = hs.subproto;
+	if (negotiate_deflate(c, &req, ext, sizeof(ext)) == -1) {
+		http_error(c, 500, "out of memory", NULL);
+		return;
+	}
 	if ((n = handshake_response(reply, sizeof(reply), &hs,
-	    extra_headers(c, extra, sizeof(extra), NULL))) < 0 ||
+	    extra_headers(c, extra, sizeof(extra), ext))) < 0 ||
 	    (c->reply = strndup(reply, (size_t)n)) == NULL) {
 		http_error(c, 500, "out of memory", NULL);
 		return;
@@ -673,6 +714,90 @@ client_close_received(struct conn *c, const struct ws_msg_ev *ev)
 		drop_frombe(c);	/* no point finishing the drain */
 }
 
+/* A compressed message begins: its own UTF-8 check and size count. */
+static void
+compressed_start(struct conn *c, const struct ws_msg_ev *ev)
+{
+	if (!ev->compressed)
+		return;
+	c->pmd->text = ev->opcode == WS_OP_TEXT;
+	c->pmd->msg_len = 0;
+	utf8_init(&c->pmd->utf8);
+}
+
+/*
+ * Inflate the compressed payload waiting at the head of rx (and, at the
+ * message's end, its trailer) into the backend buffer.  Text is checked as
+ * UTF-8 and --max-message applies to what comes out.  Returns 0 when done,
+ * 1 when the backend buffer is full, -1 after failing the connection.
+ */
+static int
+inflate_pending(struct conn *c)
+{
+	struct conn_pmd *z = c->pmd;
+	size_t avail, used, made;
+	uint64_t max = c->srv->cfg->max_message;
+	uint8_t *p;
+	int r;
+
+	if (!c->backend_open || c->backend_shut) {
+		/* Nowhere to go: the bytes are only parsed past. */
+		buf_consume(&c->rx, z->pending);
+		z->pending = 0;
+		z->fin = false;
+		return (0);
+	}
+	while (z->pending > 0 || z->fin) {
+		if ((p = buf_reserve(&c->tobe, &avail)) == NULL)
+			return (1);
+		if (c->lines)
+			avail = avail > 0 ? avail - 1 : 0;
+		if (avail == 0)
+			return (1);
+		r = pmd_inflate_feed(&z->inf, buf_data(&c->rx), z->pending,
+		    z->fin, p, avail, &used, &made);
+		if (r != 0) {
+			protocol_error(c, r == PMD_ERR_NOMEM ?
+			    WS_CLOSE_INTERNAL : WS_CLOSE_BAD_DATA,
+			    r == PMD_ERR_NOMEM ? "out of memory" :
+			    "invalid compressed data");
+			return (-1);
+		}
+		buf_consume(&c->rx, used);
+		z->pending -= used;
+		z->msg_len += made;
+		if (max != 0 && z->msg_len > max) {
+			protocol_error(c, WS_CLOSE_TOO_BIG, "message too big");
+			return (-1);
+		}
+		if (z->text && utf8_feed(&z->utf8, p, made) != made) {
+			protocol_error(c, WS_CLOSE_BAD_DATA,
+			    "invalid UTF-8 in text message");
+			return (-1);
+		}
+		buf_commit(&c->tobe, made);
+		c->rx_bytes += made;
+		if (made > 0)
+			c->last_data = ev_now(c->srv->loop);
+		if (made == avail || z->pending > 0)
+			continue;
+		if (z->fin) {
+			/* The whole message is out. */
+			if (z->text && !utf8_complete(&z->utf8)) {
+				protocol_error(c, WS_CLOSE_BAD_DATA,
+				    "truncated UTF-8 in text message");
+				return (-1);
+			}
+			z->fin = false;
+			if (c->lines)
+				buf_append(&c->tobe, "\n", 1);
+			if (z->params.client_no_context_takeover)
+				pmd_inflate_idle(&z->inf);
+		}
+	}
+	return (0);
+}
+
 /* Parse what the client sent and hand payload to the backend buffer. */
 static enum rx_result
 process_rx(struct conn *c)
@@ -680,12 +805,17 @@ process_rx(struct conn *c)
 	struct ws_msg_ev ev;
 	size_t room;
 	ssize_t n;
+	int r;
 
 	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
 		return (RX_DONE);
 	if (c->client_input_done)
 		return (RX_DONE);
 	for (;;) {
+		if (c->pmd != NULL && (c->pmd->pending > 0 || c->pmd->fin)) {
+			if ((r = inflate_pending(c)) != 0)
+				return (r > 0 ? RX_BLOCKED : RX_DONE);
+		}
 		if (buf_space(&c->wire) < WIRE_RESERVE || !rx_room(c, &room))
 			return (RX_BLOCKED);
 		n = ws_msg_feed(&c->msg, buf_data(&c->rx), buf_len(&c->rx),
@@ -694,7 +824,9 @@ process_rx(struct conn *c)
 			protocol_error(c, ev.code, ev.reason);
 			return (RX_DONE);
 		}
-		buf_consume(&c->rx, (size_t)n);
+		/* A compressed chunk is consumed as it is inflated. */
+		buf_consume(&c->rx, (size_t)n - (ev.type == WS_MSG_DATA &&
+		    ev.compressed ? ev.len : 0));
 		switch (ev.type) {
 		case WS_MSG_NONE:
 			if (n == 0)
@@ -705,6 +837,14 @@ process_rx(struct conn *c)
 			if (!c->in_message) {
 				c->in_message = true;
 				b64_dec_init(&c->b64);
+				compressed_start(c, &ev);
+			}
+			if (ev.compressed) {
+				/* The payload stays at the head of rx (the
+				 * header bytes before it are dropped) until
+				 * inflate_pending() has taken it. */
+				c->pmd->pending = ev.len;
+				break;
 			}
 			if (deliver(c, &ev) == -1) {
 				protocol_error(c, WS_CLOSE_BAD_DATA,
@@ -713,6 +853,13 @@ process_rx(struct conn *c)
 			}
 			break;
 		case WS_MSG_END:
+			if (!c->in_message)
+				compressed_start(c, &ev);
+			if (ev.compressed) {
+				c->pmd->fin = true;
+				c->in_message = false;
+				break;
+			}
 			if (c->in_message && c->proto == HS_PROTO_BASE64 &&
 			    ev.opcode == WS_OP_TEXT &&
 			    b64_dec_final(&c->b64) == -1) {
@@ -811,7 +958,7 @@ start_line_frame(struct conn *c)
 	uint8_t *data = buf_data(&c->frombe), *nl;
 	size_t len = buf_len(&c->frombe), plen, skip = 0, n;
 	uint8_t op = c->out_continuing ? WS_OP_CONT : WS_OP_TEXT;
-	bool fin;
+	bool fin, rsv1, in_place;
 
 	if ((nl = memchr(data, '\n', len)) != NULL) {
 		plen = (size_t)(nl - data);
@@ -844,11 +991,82 @@ start_line_frame(struct conn *c)
 		c->out_skip = 0;
 		c->out_pl_left = n;
 	}
-	c->out_hdr_len = ws_frame_header(c->out_hdr, op, fin, false,
+	/* Only whole messages are compressed (one frame, RSV1 on it). */
+	in_place = c->out_scratch == NULL;
+	rsv1 = fin && op == WS_OP_TEXT && compress_frame(c,
+	    in_place ? data : c->out_scratch, c->out_pl_left);
+	if (rsv1 && in_place) {
+		/* The line was going out of frombe in place: drop it now. */
+		buf_consume(&c->frombe, plen + c->out_skip);
+		c->out_skip = 0;
+	}
+	c->out_hdr_len = ws_frame_header(c->out_hdr, op, fin, rsv1,
 	    c->out_pl_left, NULL);
 	c->out_hdr_off = 0;
 	c->out_continuing = !fin;
 	return (0);
+}
+
+/*
+ * Compress one whole message into a new scratch buffer.  Once deflate has
+ * seen the bytes they must be sent compressed (the client's window will
+ * have them), so the buffer grows until everything fits.  Returns the
+ * length, or 0 when memory is short (nothing was consumed then).
+ */
+static size_t
+deflate_message(struct conn *c, const uint8_t *src, size_t len,
+    uint8_t **out)
+{
+	struct conn_pmd *z = c->pmd;
+	size_t cap = len + len / 16 + 64, have = 0, used, made, off = 0;
+	uint8_t *buf, *nb;
+	int r;
+
+	if ((buf = malloc(cap)) == NULL)
+		return (0);
+	for (;;) {
+		r = pmd_deflate_feed(&z->def, src + off, len - off, true,
+		    buf + have, cap - have, &used, &made);
+		if (r != 0) {
+			free(buf);
+			return (0);
+		}
+		off += used;
+		have += made;
+		if (off == len && have < cap)
+			break;
+		if ((nb = realloc(buf, cap * 2)) == NULL) {
+			free(buf);
+			return (0);
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (z->params.server_no_context_takeover)
+		pmd_deflate_idle(&z->def);
+	*out = buf;
+	return (have);
+}
+
+/*
+ * The frame being started is a whole message at p: send it compressed
+ * when that was negotiated and the bytes look compressible.  True when
+ * out_scratch now holds the compressed payload.
+ */
+static bool
+compress_frame(struct conn *c, const uint8_t *p, size_t len)
+{
+	uint8_t *z = NULL;
+	size_t n;
+
+	if (c->pmd == NULL || !pmd_worth_compressing(p, len) ||
+	    (n = deflate_message(c, p, len, &z)) == 0)
+		return (false);
+	free(c->out_scratch);
+	c->out_scratch = z;
+	c->out_scratch_off = 0;
+	c->out_pl_left = n;
+	return (true);
 }
 
 static int
@@ -872,6 +1090,10 @@ start_frame(struct conn *c)
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_TEXT, true,
 		    false, enc, NULL);
 		c->out_pl_left = enc;
+	} else if (compress_frame(c, buf_data(&c->frombe), len)) {
+		buf_consume(&c->frombe, len);
+		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
+		    true, true, c->out_pl_left, NULL);
 	} else {
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
 		    true, false, len, NULL);
@@ -1509,6 +1731,11 @@ conn_free(struct conn *c)
 	c->be.ops->close(&c->be);
 	if (c->file_fd != -1)
 		close(c->file_fd);
+	if (c->pmd != NULL) {
+		pmd_inflate_end(&c->pmd->inf);
+		pmd_deflate_end(&c->pmd->def);
+		free(c->pmd);
+	}
 	if (c->own_target != NULL) {
 		config_free_target(c->own_target);
 		free(c->own_target);

@@ -17,10 +17,24 @@
 #include "backend.h"
 #include "buf.h"
 #include "handshake.h"
+#include "pmd.h"
 #include "transport.h"
+#include "utf8.h"
 #include "ws_msg.h"
 
 struct server;
+
+/* permessage-deflate state, allocated when it is negotiated. */
+struct conn_pmd {
+	struct pmd_params params;
+	struct pmd_inflate inf;
+	struct pmd_deflate def;
+	size_t		pending;	/* compressed bytes at rx's head */
+	bool		fin;		/* the message's end is to inflate */
+	bool		text;		/* the message being inflated is text */
+	uint64_t	msg_len;	/* inflated bytes of it so far */
+	struct utf8	utf8;		/* and its UTF-8 state */
+};
 
 /* Every per-connection buffer size is set here (see docs on memory). */
 #define CONN_RX_SIZE	BUF_POOL_SIZE	/* client bytes not yet parsed */
@@ -101,6 +115,7 @@ struct conn {
 	struct buf	proxybuf;	/* its bytes so far */
 	const char	*user;		/* Basic auth user (srv->auth's) */
 	struct target	*own_target;	/* a token's target, or NULL */
+	struct conn_pmd	*pmd;		/* permessage-deflate, or NULL */
 	struct sockaddr_storage peer_sa; /* the socket's peer */
 	int		file_fd;	/* static file being sent, or -1 */
 	off_t		file_off;
