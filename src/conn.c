@@ -419,9 +419,10 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 	}
 	buf_consume(&c->rx, headlen);
 	buf_append(&c->wire, head, (size_t)n);
-	log_info("#%" PRIu64 " peer=%s GET %s %d %lld", c->id, c->peer,
-	    c->path, status, head_only || status == 304 ? 0LL :
-	    (long long)f.size);
+	log_info("#%" PRIu64 " peer=%s%s%s %s %s %d %lld", c->id, c->peer,
+	    c->user != NULL ? " user=" : "", c->user != NULL ? c->user : "",
+	    head_only ? "HEAD" : "GET", c->path, status,
+	    head_only || status == 304 ? 0LL : (long long)f.size);
 	if (head_only || status == 304 || f.size == 0)
 		close(f.fd);
 	else {
@@ -1319,8 +1320,9 @@ on_backend_event(struct backend *b, enum backend_event ev)
 		free(c->reply);
 		c->reply = NULL;
 		c->logged_open = true;
-		log_info("#%" PRIu64 " open peer=%s path=%s backend=%s", c->id,
-		    c->peer, c->path, c->be.peer);
+		log_info("#%" PRIu64 " open peer=%s%s%s path=%s backend=%s",
+		    c->id, c->peer, c->user != NULL ? " user=" : "",
+		    c->user != NULL ? c->user : "", c->path, c->be.peer);
 		break;
 	case BACKEND_FAILED:
 		if (c->state == CONN_CONNECTING)

@@ -8,6 +8,11 @@ set -eu
 PKGS="build-essential pkg-config libev-dev libssl-dev libcrypt-dev zlib1g-dev openssl
 clang libclang-rt-14-dev
 bats python3 python3-websockets socat procps curl"
+# The front-door tests' proxies and browser, the packaging tools.
+here=$(dirname "$0")
+for list in "$here/front_deps.txt" "$here/../packaging/deps.txt"; do
+	[ -f "$list" ] && PKGS="$PKGS $(grep -v '^#' "$list" | tr '\n' ' ')"
+done
 # Node may come from elsewhere (with npm built in): only ask Debian for it
 # when there is none.
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
@@ -26,8 +31,18 @@ if [ -n "$missing" ]; then
 	fi
 	echo "deps: installing$missing"
 	$SUDO apt-get update -qq
+	# nginx and haproxy are test tools here: keep their packages from
+	# starting system services while they install.
+	norc=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d \
+		    >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d && norc=1
+	fi
+	rc=0
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-	    --no-install-recommends $missing >/dev/null
+	    --no-install-recommends $missing >/dev/null || rc=$?
+	[ -n "$norc" ] && $SUDO rm -f /usr/sbin/policy-rc.d
+	[ $rc -eq 0 ] || exit $rc
 fi
 
 # Test-only npm packages, exact versions from the lock file.

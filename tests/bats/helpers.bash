@@ -114,7 +114,8 @@ start_wsbridge() {
 		cat "$T/server.log" >&2
 		return 1
 	}
-	LISTEN_ADDR=$(sed -n 's/^wsbridge: info: listening on //p' \
+	# "listening on ADDR:PORT" may go on with " (TLS)" and the like
+	LISTEN_ADDR=$(sed -n 's/^wsbridge: info: listening on \([^ ]*\).*/\1/p' \
 	    "$T/server.log" | head -1)
 	PORT=${LISTEN_ADDR##*:}
 }
