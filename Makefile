@@ -103,6 +103,13 @@ $(F)/%: tests/fuzz/%.c $(PURE:%=src/%.c) src/*.h | $(F)
 	    -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
 	    -o $@ $< $(PURE:%=src/%.c) $(PKG_LIBS)
 
+# The configuration parser is not pure (it reads a file): its own rule.
+$(F)/fuzz_config: tests/fuzz/fuzz_config.c src/config.c src/log.c src/*.h | $(F)
+	@echo "  FUZZ    $<"
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -DWSB_VERSION='"$(VERSION)"' \
+	    -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< src/config.c \
+	    src/log.c
+
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZERS:%=$(F)/%)
 	@for f in $(FUZZERS); do \

@@ -406,14 +406,28 @@ err:
 }
 
 static int	list_add(char ***, const char *, size_t);
+static int	parse_target(const char *, bool, struct target *, char *,
+		    size_t);
 
 int
 config_parse_target(const char *arg, bool programs, struct target *t,
     char *err, size_t errlen)
 {
-	char *copy, *w, *save = NULL;
 
 	memset(t, 0, sizeof(*t));
+	if (parse_target(arg, programs, t, err, errlen) == -1) {
+		config_free_target(t);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+parse_target(const char *arg, bool programs, struct target *t, char *err,
+    size_t errlen)
+{
+	char *copy, *w, *save = NULL;
+
 	if (strncmp(arg, "unix:", 5) == 0) {
 		if (arg[5] == '\0' || strlen(arg + 5) >= 108)
 			return (fail(err, errlen, "bad target '%s': socket path "
@@ -1006,7 +1020,7 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	opt_source = SRC_CLI;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0;		/* 0: glibc starts afresh (a second parse) */
 	while ((ch = getopt_long(argc, argv, "+:l:c:hV", long_opts,
 	    NULL)) != -1) {
 		switch (ch) {
