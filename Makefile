@@ -13,7 +13,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libev ships no .pc file on Debian 12
 PKG_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -lev -lcrypt -lz
 
-WARN	 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+WERROR	?= -Werror
+WARN	 = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual \
 	   -Wwrite-strings
 # The pure modules are also held to sign and conversion warnings.
@@ -45,7 +46,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer -O1 -g
 
 .PHONY: all deps demo check unit asan-unit bats asan-bats fuzz fuzz-smoke \
-	clean \
+	clean check-package \
 	install bench deb
 
 all: wsbridge
@@ -56,7 +57,7 @@ wsbridge: $(SRCS:src/%.c=$(B)/%.o)
 
 $(B)/%.o: src/%.c src/*.h VERSION Makefile | $(B)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS_ALL) $(HARDEN) $(if $(filter $*,$(PURE)),$(PURE_WARN)) \
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(HARDEN) $(if $(filter $*,$(PURE)),$(PURE_WARN)) \
 	    -DWSB_VERSION='"$(VERSION)"' -c -o $@ $<
 
 $(B) $(A) $(F):
@@ -137,8 +138,17 @@ demo: wsbridge
 	tests/demo.sh
 
 install: wsbridge
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 wsbridge $(DESTDIR)$(BINDIR)/wsbridge
+	install -m 0644 docs/wsbridge.1 $(DESTDIR)$(MANDIR)/man1/wsbridge.1
+
+# The Debian package (packaging/), into build/deb/.
+deb:
+	packaging/build-deb.sh
+
+check-package: deb
+	lintian --fail-on error,warning --pedantic --info \
+	    build/deb/wsbridge_$(VERSION)_*.changes
 
 clean:
 	rm -rf $(B) wsbridge

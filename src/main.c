@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -116,6 +117,21 @@ warn_hijacking(const struct config *cfg, const struct server *srv)
 		    "(cross-site WebSocket hijacking); set --origin");
 }
 
+/*
+ * Each connection holds two descriptors: use what the hard limit allows
+ * rather than the soft default of 1024.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,6 +148,7 @@ main(int argc, char **argv)
 		return (2);
 	}
 	log_set_level(cfg.log_level);
+	raise_fd_limit();
 	/* Large buffers straight from mmap: freeing them can never leave
 	 * the heap fragmented (buf.c recycles the common ones anyway). */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
