@@ -193,8 +193,12 @@ add_headers(struct env *e, const struct http_request *req)
 				break;
 		if (k < h->name_len)
 			continue;
-		/* httpoxy: HTTP_PROXY would steer the program's HTTP client. */
-		if (http_token_eq(h->name, h->name_len, "Proxy"))
+		/* httpoxy: HTTP_PROXY would steer the program's HTTP client;
+		 * credentials were checked here and are not the program's
+		 * (RFC 3875 §4.1.18 leaves them out too). */
+		if (http_token_eq(h->name, h->name_len, "Proxy") ||
+		    http_token_eq(h->name, h->name_len, "Authorization") ||
+		    http_token_eq(h->name, h->name_len, "Proxy-Authorization"))
 			continue;
 		/* Only the first of repeated headers builds the variable. */
 		for (j = 0; j < i; j++)

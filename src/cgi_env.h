@@ -35,7 +35,8 @@ struct cgi_params {
  * cgi_env_build(p): a NULL-terminated, newly allocated environment.  Later
  * sources override earlier ones: inherited, standard, headers, --env.
  * Header names that would not make a clean variable name (anything but
- * letters, digits and '-'), and the "Proxy" header (httpoxy), are skipped;
+ * letters, digits and '-'), the "Proxy" header (httpoxy) and credentials
+ * (Authorization, Proxy-Authorization) are skipped;
  * repeated headers are joined with ", ".  Returns NULL when memory is short.
  */
 char	**cgi_env_build(const struct cgi_params *);

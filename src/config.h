@@ -36,6 +36,13 @@ struct target {
 	char		*display;	/* as given, for the log */
 };
 
+/* target_is_program(t): the target spawns a program per connection. */
+static inline bool
+target_is_program(const struct target *t)
+{
+	return (t->kind == TARGET_PROGRAM || t->kind == TARGET_DIR);
+}
+
 /* One --route. */
 struct route {
 	char		*prefix;	/* "/vnc", no trailing '/' */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,8 +26,22 @@
 
 #define ACCEPT_BATCH	64	/* per wake-up, so one listener can't hog */
 #define EMFILE_PAUSE	0.5	/* seconds without accepting */
+#define FD_RESERVE	8	/* kept for logs, resolver, files */
 
 static ev_timer resume_timer;
+static long fd_limit;		/* RLIMIT_NOFILE when the listeners opened */
+static int fds_per_conn;	/* client + backend: 2, or 4 with programs */
+
+
+static void
+pause_accepting(struct server *srv, const char *name)
+{
+	listen_stop(srv);
+	ev_timer_set(&resume_timer, EMFILE_PAUSE, 0.);
+	ev_timer_start(srv->loop, &resume_timer);
+	log_warnx("accept on %s: out of descriptors (pausing %.1fs)", name,
+	    EMFILE_PAUSE);
+}
 
 static void
 fmt_sockaddr(const struct sockaddr *sa, char *out, size_t len)
@@ -71,6 +86,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	socklen_t sslen;
 	int fd, i, one = 1;
 
+	(void)loop;
 	(void)revents;
 	for (i = 0; i < ACCEPT_BATCH && !srv->draining; i++) {
 		sslen = sizeof(ss);
@@ -78,15 +94,20 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				log_warn("accept on %s (pausing %.1fs)",
-				    l->name, EMFILE_PAUSE);
-				listen_stop(srv);
-				ev_timer_set(&resume_timer, EMFILE_PAUSE, 0.);
-				ev_timer_start(loop, &resume_timer);
-			} else if (errno != EAGAIN && errno != EINTR &&
+			    errno == ENOBUFS || errno == ENOMEM)
+				pause_accepting(srv, l->name);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED && errno != EPROTO)
 				log_warn("accept on %s", l->name);
+			return;
+		}
+		/* Descriptors come lowest first: one this high means the
+		 * connections we have would find none for their backends
+		 * (a socket each, or three pipes for a program). */
+		if (fd_limit > 0 &&
+		    (long)fd * fds_per_conn >= fd_limit - FD_RESERVE) {
+			close(fd);
+			pause_accepting(srv, l->name);
 			return;
 		}
 		if (ss.ss_family != AF_UNIX)
@@ -252,10 +273,17 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 int
 listen_open(struct server *srv, char *err, size_t errlen)
 {
+	struct rlimit rl;
 	size_t i;
 	int rc;
 
 	ev_init(&resume_timer, resume_cb);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		fd_limit = (long)rl.rlim_cur;
+	fds_per_conn = target_is_program(&srv->cfg->connect) ? 4 : 2;
+	for (i = 0; i < srv->cfg->nroutes; i++)
+		if (target_is_program(&srv->cfg->routes[i].target))
+			fds_per_conn = 4;
 	if (adopt_systemd(srv, srv->cfg->tls_cert != NULL, err, errlen) < 0) {
 		listen_close(srv);
 		return (-1);

@@ -72,11 +72,6 @@ front_door_setup(const struct config *cfg, struct server *srv, char *err,
 	return (0);
 }
 
-static bool
-is_program(const struct target *t)
-{
-	return (t->kind == TARGET_PROGRAM || t->kind == TARGET_DIR);
-}
 
 /*
  * Programs reachable from other machines with no Origin policy: any web
@@ -88,11 +83,11 @@ warn_hijacking(const struct config *cfg, const struct server *srv)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	bool programs = is_program(&cfg->connect), exposed = false;
+	bool programs = target_is_program(&cfg->connect), exposed = false;
 	size_t i;
 
 	for (i = 0; i < cfg->nroutes; i++)
-		programs |= is_program(&cfg->routes[i].target);
+		programs |= target_is_program(&cfg->routes[i].target);
 	if (!programs || cfg->origins != NULL || cfg->same_origin)
 		return;
 	for (i = 0; i < srv->nlisteners; i++) {

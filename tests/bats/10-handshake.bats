@@ -1,6 +1,7 @@
 # Goal: the opening handshake answers every request with the exact HTTP status, keeps bytes sent along with it, and times out silent clients.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 KEY=dGhlIHNhbXBsZSBub25jZQ==		# RFC 6455 §1.3 example
 ACCEPT=s3pPLMBiTxaQ9kYGzzhZRbK+xOo=

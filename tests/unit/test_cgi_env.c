@@ -122,7 +122,9 @@ test_cgi_env_headers_filtered(void)
 {
 	char **env = build("/", "X_Foo: under\r\nX.Bar: dot\r\n"
 	    "Proxy: http://evil.example/\r\nX-Ok: a=b; FOO=bar\r\n"
-	    "x-ok: second\r\nX-Ctl: a\tb\r\n", NULL, NULL);
+	    "x-ok: second\r\nX-Ctl: a\tb\r\n"
+	    "Authorization: Basic YWxpY2U6c2VjcmV0\r\n"
+	    "Proxy-Authorization: Basic eDp5\r\n", NULL, NULL);
 
 	CHECK(env != NULL);
 	if (env == NULL)
@@ -131,6 +133,8 @@ test_cgi_env_headers_filtered(void)
 	CHECK(!has_prefix(env, "HTTP_X.BAR"));
 	CHECK(!has_prefix(env, "HTTP_X_BAR"));
 	CHECK(get(env, "HTTP_PROXY") == NULL);
+	CHECK(get(env, "HTTP_AUTHORIZATION") == NULL);
+	CHECK(get(env, "HTTP_PROXY_AUTHORIZATION") == NULL);
 	CHECK(get(env, "FOO") == NULL);
 	CHECK_VAR(env, "HTTP_X_OK", "a=b; FOO=bar, second");
 	/* A tab is a control character: it becomes a space. */
