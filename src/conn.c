@@ -808,17 +808,24 @@ process_rx(struct conn *c)
 	ssize_t n;
 	int r;
 
+	c->rx_wants_backend = false;
 	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
 		return (RX_DONE);
 	if (c->client_input_done)
 		return (RX_DONE);
 	for (;;) {
 		if (c->pmd != NULL && (c->pmd->pending > 0 || c->pmd->fin)) {
-			if ((r = inflate_pending(c)) != 0)
+			if ((r = inflate_pending(c)) != 0) {
+				c->rx_wants_backend = r > 0;
 				return (r > 0 ? RX_BLOCKED : RX_DONE);
+			}
 		}
-		if (buf_space(&c->wire) < WIRE_RESERVE || !rx_room(c, &room))
+		if (buf_space(&c->wire) < WIRE_RESERVE)
 			return (RX_BLOCKED);
+		if (!rx_room(c, &room)) {
+			c->rx_wants_backend = true;
+			return (RX_BLOCKED);
+		}
 		n = ws_msg_feed(&c->msg, buf_data(&c->rx), buf_len(&c->rx),
 		    room, &ev);
 		if (n < 0) {
@@ -830,10 +837,14 @@ process_rx(struct conn *c)
 		    ev.compressed ? ev.len : 0));
 		switch (ev.type) {
 		case WS_MSG_NONE:
-			if (n == 0)
-				return (ws_parser_in_payload(&c->msg.parser) &&
-				    buf_len(&c->rx) > 0 ? RX_BLOCKED : RX_MORE);
-			break;
+			if (n > 0)
+				break;
+			if (ws_parser_in_payload(&c->msg.parser) &&
+			    buf_len(&c->rx) > 0) {
+				c->rx_wants_backend = true;
+				return (RX_BLOCKED);
+			}
+			return (RX_MORE);
 		case WS_MSG_DATA:
 			if (!c->in_message) {
 				c->in_message = true;
@@ -1636,7 +1647,11 @@ update_watchers(struct conn *c)
 			brd = backend_discarding(c) ||
 			    (c->state == CONN_OPEN &&
 			    buf_space(&c->frombe) > 0);
-		bwr = !c->backend_shut && buf_len(&c->tobe) > 0;
+		/* Parsed client bytes waiting for room (inflated data can
+		 * outgrow the buffer with no new client read to come): the
+		 * backend turning writable is the next chance. */
+		bwr = !c->backend_shut && (buf_len(&c->tobe) > 0 ||
+		    c->rx_wants_backend);
 		c->be.ops->want(&c->be, brd, bwr);
 	}
 }

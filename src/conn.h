@@ -101,6 +101,7 @@ struct conn {
 	bool		in_message;	/* inside a client data message */
 	bool		client_eof;	/* client sent EOF or failed */
 	bool		client_blocked;	/* not read: its buffer is full */
+	bool		rx_wants_backend; /* parsing waits for backend room */
 	bool		client_gone;	/* went away while blocked */
 	bool		client_input_done; /* no more client data wanted */
 	bool		client_done;	/* client socket closed */

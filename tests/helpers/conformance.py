@@ -10,8 +10,11 @@ server's will, so echo checks concatenate what comes back.  Categories follow
 Autobahn|Testsuite's numbering where they overlap:
   1 framing   2 ping/pong   3 reserved bits   4 reserved opcodes
   5 fragmentation   6 UTF-8   7 close handling   9 limits   h handshake
---max-message tells the limit the server was started with (9.x cases that need
-it are skipped without it).  Prints one line per case, PASS/FAIL/SKIP, then
+  12 compressed echo (permessage-deflate: each parameter set, replies
+     inflated under exactly the agreed rules)   13 compression errors
+--max-message tells the limit the server was started with (9.x and 13.4 cases
+that need it are skipped without it).  12 and 13 need the server's default
+--deflate on.  Prints one line per case, PASS/FAIL/SKIP, then
 "N passed, N failed"; exits 0 only if none failed.  Every wait has a deadline.
 """
 
@@ -23,12 +26,14 @@ import struct
 import sys
 import time
 import traceback
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wsraw import (WS, Closed, Timeout, frame, close_payload,  # noqa: E402
     upgrade_request, accept_for, connect_ws, pattern, text_pattern,
     b64_decode_stream, OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING,
     OP_PONG)
+import pmdraw  # noqa: E402
 
 
 class Fail(Exception):
@@ -884,6 +889,369 @@ cases("h", [
 	("h.23", "garbage request line -> 400",
 	    http_error(b"hello there\r\n\r\n", 400)),
 ])
+
+
+# -- 12 compressed echo (permessage-deflate, RFC 7692; Autobahn 12.x)
+
+PMD_OFFERS = [
+	# (set, description, offer, exact answer)
+	("1", "default", "permessage-deflate", "permessage-deflate"),
+	("2", "server_no_context_takeover",
+	    "permessage-deflate; server_no_context_takeover",
+	    "permessage-deflate; server_no_context_takeover"),
+	("3", "client_no_context_takeover",
+	    "permessage-deflate; client_no_context_takeover",
+	    "permessage-deflate; client_no_context_takeover"),
+	("4", "both no_context_takeover",
+	    "permessage-deflate; server_no_context_takeover; "
+	    "client_no_context_takeover",
+	    "permessage-deflate; server_no_context_takeover; "
+	    "client_no_context_takeover"),
+	("5", "server_max_window_bits=9",
+	    "permessage-deflate; server_max_window_bits=9",
+	    "permessage-deflate; server_max_window_bits=9"),
+	("6", "server_max_window_bits=12",
+	    "permessage-deflate; server_max_window_bits=12",
+	    "permessage-deflate; server_max_window_bits=12"),
+	("7", "server_max_window_bits=15",
+	    "permessage-deflate; server_max_window_bits=15",
+	    "permessage-deflate; server_max_window_bits=15"),
+	("8", "client_max_window_bits=9",
+	    "permessage-deflate; client_max_window_bits=9",
+	    "permessage-deflate; client_max_window_bits=9"),
+	("9", "client_max_window_bits without a value",
+	    "permessage-deflate; client_max_window_bits",
+	    "permessage-deflate; client_max_window_bits=15"),
+	("10", "all four parameters",
+	    "permessage-deflate; client_max_window_bits=11; "
+	    "server_max_window_bits=10; client_no_context_takeover; "
+	    "server_no_context_takeover",
+	    "permessage-deflate; server_no_context_takeover; "
+	    "client_no_context_takeover; server_max_window_bits=10; "
+	    "client_max_window_bits=11"),
+]
+
+PMD_SIZES = [16, 64, 125, 126, 1000, 4096, 65535, 65536, 131072]
+
+
+def pmd_conn(ctx, offer, answer=None):
+	"""A connection with offer agreed; its answer must be answer exactly
+	(when given)."""
+	try:
+		c = pmdraw.Conn(ctx.host, ctx.port, ctx.t, offers=[offer])
+	except RuntimeError as e:
+		raise Fail(str(e))
+	if answer is not None and c.answer != answer:
+		raise Fail(f"offer {offer!r}: answer {c.answer!r}, want "
+		    f"{answer!r}")
+	if c.codec is None:
+		raise Fail(f"offer {offer!r} declined")
+	return c
+
+
+def pmd_echo(c, op, data, what, compress=True, frames=1, final_block=False,
+    want_compressed=None):
+	"""Send data as one message and read the echo (binary messages, each
+	inflated under the agreed rules).  want_compressed: True: the replies
+	must be smaller on the wire than half the data; False: no reply may
+	have RSV1."""
+	c.ws.send(c.frames_for(op, data, compress=compress, frames=frames,
+	    final_block=final_block))
+	try:
+		got, msgs = c.collect(len(data), c.ws.deadline())
+	except pmdraw.PmdError as e:
+		raise Fail(f"{what}: {e}")
+	except (Closed, Timeout) as e:
+		raise Fail(f"{what}: {type(e).__name__} waiting for the echo")
+	if got != data:
+		raise Fail(f"{what}: {len(got)} echoed bytes differ from the "
+		    f"{len(data)} sent")
+	wire = sum(m.wire for m in msgs)
+	if want_compressed is True and wire * 2 > len(data):
+		raise Fail(f"{what}: {len(data)} compressible bytes came back "
+		    f"as {wire} on the wire ({sum(m.compressed for m in msgs)}"
+		    f"/{len(msgs)} messages compressed)")
+	if want_compressed is False and any(m.compressed for m in msgs):
+		raise Fail(f"{what}: random bytes came back compressed")
+	return msgs
+
+
+def pmd_close(c):
+	c.ws.send_close(1000)
+	expect_close(c.ws, 1000, what="final close")
+
+
+def pmd_sizes_case(offer, answer, op, gen, compressible):
+	def fn(ctx):
+		c = pmd_conn(ctx, offer, answer)
+		for i, n in enumerate(PMD_SIZES if compressible else
+		    [64, 1000, 65536, 131072]):
+			data = gen(n, i)
+			pmd_echo(c, op, data, f"{n} bytes",
+			    want_compressed=(True if n >= 1000 else None)
+			    if compressible else False)
+		expect_pmd_alive(c)
+		pmd_close(c)
+	return fn
+
+
+def expect_pmd_alive(c):
+	try:
+		c.ping_sync(c.ws.deadline())
+	except (pmdraw.PmdError, Closed, Timeout) as e:
+		raise Fail(f"no pong to a sync ping: {e!r}")
+
+
+def pmd_mixed_case(offer, answer):
+	"""Compressed and plain messages in turn, fragmented compressed ones,
+	an empty compressed message, a final (BFINAL) block, pings between,
+	and the same message five times (the context carries over, or not)."""
+	def fn(ctx):
+		c = pmd_conn(ctx, offer, answer)
+		txt = pmdraw.compressible_text(20000, 5)
+		binr = pmdraw.compressible_binary(3000, 6)
+		pmd_echo(c, OP_TEXT, txt, "compressed text")
+		pmd_echo(c, OP_TEXT, txt, "same text uncompressed",
+		    compress=False)
+		pmd_echo(c, OP_BINARY, binr, "compressed binary in 3 frames",
+		    frames=3)
+		c.ws.send(c.frames_for(OP_TEXT, b""))	# one 0x00 byte
+		c.ws.send(frame(OP_BINARY, b"", rsv=pmdraw.RSV1))
+		expect_pmd_alive(c)
+		pmd_echo(c, OP_BINARY, binr, "after empty compressed messages")
+		pmd_echo(c, OP_TEXT, pmdraw.compressible_text(5000, 6),
+		    "ending in a final block", final_block=True)
+		pmd_echo(c, OP_TEXT, pmdraw.compressible_text(4000, 7),
+		    "after a final block")
+		for i in range(5):
+			pmd_echo(c, OP_BINARY, binr, f"repeat {i}",
+			    want_compressed=True)
+		pmd_echo(c, OP_TEXT, pmdraw.compressible_text(6000, 8),
+		    "3-frame text", frames=3)
+		expect_pmd_alive(c)
+		pmd_close(c)
+	return fn
+
+
+def pmd_ping_between(ctx):
+	"""A ping between the frames of a compressed message is answered and
+	the message still inflates."""
+	c = pmd_conn(ctx, "permessage-deflate")
+	data = pmdraw.compressible_text(50000, 8)
+	payload = c.codec.compress(data)
+	k = len(payload) // 3
+	c.ws.send(frame(OP_TEXT, payload[:k], fin=False, rsv=pmdraw.RSV1) +
+	    frame(OP_PING, b"between") +
+	    frame(OP_CONT, payload[k:2 * k], fin=False) +
+	    frame(OP_CONT, payload[2 * k:]))
+	got = bytearray()
+	pong = False
+	dl = c.ws.deadline()
+	while len(got) < len(data) or not pong:
+		try:
+			f = c.ws.recv_frame(deadline=dl)
+		except (Closed, Timeout) as e:
+			raise Fail(f"{type(e).__name__}: {len(got)} bytes, "
+			    f"pong={pong}")
+		if f.opcode == OP_PONG and f.payload == b"between":
+			pong = True
+		elif f.opcode == OP_BINARY:
+			try:
+				got += c.codec.decompress(f.payload) if f.rsv \
+				    else f.payload
+			except pmdraw.PmdError as e:
+				raise Fail(str(e))
+		else:
+			raise Fail(f"unexpected {f!r}")
+	if bytes(got) != data:
+		raise Fail("echo differs")
+	pmd_close(c)
+
+
+def pmd_offer_case(offers, answer):
+	"""offers (one field each) get answer (None: no extension); then a
+	plain echo works."""
+	def fn(ctx):
+		try:
+			c = pmdraw.Conn(ctx.host, ctx.port, ctx.t, offers=offers)
+		except RuntimeError as e:
+			raise Fail(str(e))
+		if c.answer != answer:
+			raise Fail(f"answer {c.answer!r}, want {answer!r}")
+		data = pmdraw.compressible_text(3000, 9)
+		pmd_echo(c, OP_TEXT, data, "echo", compress=c.codec is not None,
+		    want_compressed=None if c.codec else False)
+		pmd_close(c)
+	return fn
+
+
+def _c12():
+	items = []
+	for s, desc, offer, answer in PMD_OFFERS:
+		items += [
+			(f"12.{s}.1", f"{desc}: compressible text "
+			    f"{PMD_SIZES[0]} B..128 KiB",
+			    pmd_sizes_case(offer, answer, OP_TEXT,
+			    pmdraw.compressible_text, True)),
+			(f"12.{s}.2", f"{desc}: compressible binary "
+			    f"{PMD_SIZES[0]} B..128 KiB",
+			    pmd_sizes_case(offer, answer, OP_BINARY,
+			    pmdraw.compressible_binary, True)),
+			(f"12.{s}.3", f"{desc}: random binary comes back "
+			    "uncompressed", pmd_sizes_case(offer, answer,
+			    OP_BINARY, pmdraw.random_binary, False)),
+			(f"12.{s}.4", f"{desc}: mixed, fragmented, empty, final "
+			    "block, repeats", pmd_mixed_case(offer, answer)),
+		]
+	items += [
+		("12.11.1", "ping between the frames of a compressed message",
+		    pmd_ping_between),
+		("12.11.2", "client_max_window_bits=8 is agreed (inflated "
+		    "with 9)", pmd_offer_case(
+		    ["permessage-deflate; client_max_window_bits=8"],
+		    "permessage-deflate; client_max_window_bits=8")),
+		("12.11.3", "server_max_window_bits=8 declined, the next offer "
+		    "taken", pmd_offer_case(
+		    ["permessage-deflate; server_max_window_bits=8, "
+		    "permessage-deflate; server_max_window_bits=10"],
+		    "permessage-deflate; server_max_window_bits=10")),
+		("12.11.4", "server_max_window_bits=8 alone: no extension",
+		    pmd_offer_case(["permessage-deflate; "
+		    "server_max_window_bits=8"], None)),
+		("12.11.5", "quoted value accepted",
+		    pmd_offer_case(['permessage-deflate; '
+		    'server_max_window_bits="11"'],
+		    "permessage-deflate; server_max_window_bits=11")),
+		("12.11.6", "unknown extension first, ours in a second field",
+		    pmd_offer_case(["x-webkit-deflate-frame",
+		    "permessage-deflate; client_max_window_bits"],
+		    "permessage-deflate; client_max_window_bits=15")),
+		("12.11.7", "bad offer then a good one in the same field",
+		    pmd_offer_case(["permessage-deflate; foo=1, "
+		    "permessage-deflate; server_no_context_takeover"],
+		    "permessage-deflate; server_no_context_takeover")),
+		("12.11.8", "no offer: no extension",
+		    pmd_offer_case([], None)),
+	]
+	return items
+
+
+cases("12", _c12())
+
+
+# -- 13 compression errors (Autobahn 13.x's territory, and RFC 7692 §6)
+
+def pmd_bad_case(name):
+	def fn(ctx):
+		try:
+			code, closed, _ = pmdraw.run_bad(ctx.host, ctx.port, name,
+			    ctx.t)
+		except (RuntimeError, pmdraw.PmdError) as e:
+			raise Fail(str(e))
+		want = pmdraw.BAD[name][2]
+		if code != want:
+			raise Fail(f"close code {code}, want {want}")
+		if not closed:
+			raise Fail("server did not close TCP after close")
+	return fn
+
+
+def pmd_over_limit(extra, frames=1):
+	def fn(ctx):
+		m = need_limit(ctx)
+		c = pmd_conn(ctx, "permessage-deflate")
+		c.ws.send(c.frames_for(OP_BINARY, bytes(m + extra),
+		    frames=frames))
+		expect_close(c.ws, 1009)
+	return fn
+
+
+def pmd_at_limit(ctx):
+	m = need_limit(ctx)
+	c = pmd_conn(ctx, "permessage-deflate")
+	for i in range(2):
+		pmd_echo(c, OP_BINARY, pmdraw.compressible_binary(m, i),
+		    f"message {i} of exactly --max-message inflated")
+	pmd_close(c)
+
+
+def pmd_wire_over_limit(ctx):
+	"""Stored blocks: more bytes on the wire than --max-message, no more
+	than it inflated: echoed."""
+	m = need_limit(ctx)
+	c = pmd_conn(ctx, "permessage-deflate")
+	data = pattern(m, 13)
+	z = zlib.compressobj(0, zlib.DEFLATED, -15)
+	p = z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
+	if len(p) - 4 <= m:
+		raise Fail("stored payload not over the limit")
+	c.ws.send(frame(OP_BINARY, p[:-4], rsv=pmdraw.RSV1))
+	try:
+		got, _ = c.collect(m, c.ws.deadline())
+	except (pmdraw.PmdError, Closed, Timeout) as e:
+		raise Fail(f"{len(p) - 4} wire bytes inflating to {m}: {e!r}")
+	if got != data:
+		raise Fail("echo differs")
+	pmd_close(c)
+
+
+def pmd_bomb_limit(ctx):
+	"""64 MiB of zeros in about 64 KiB: 1009 long before it is all
+	inflated."""
+	m = need_limit(ctx)
+	c = pmd_conn(ctx, "permessage-deflate")
+	t0 = time.monotonic()
+	try:
+		c.ws.send(frame(OP_BINARY, pmdraw.zeros_bomb(64),
+		    rsv=pmdraw.RSV1))
+	except OSError:
+		pass
+	expect_close(c.ws, 1009)
+	dt = time.monotonic() - t0
+	if dt > 2:
+		raise Fail(f"1009 after {dt:.1f}s (limit {m})")
+
+
+def pmd_base64_no_rsv1(ctx):
+	"""The base64 subprotocol never gets the extension: RSV1 is a
+	protocol error there."""
+	try:
+		c = pmdraw.Conn(ctx.host, ctx.port, ctx.t,
+		    offers=["permessage-deflate"], protocols="base64")
+	except RuntimeError as e:
+		raise Fail(str(e))
+	if c.answer is not None:
+		raise Fail(f"base64 got the extension: {c.answer!r}")
+	c.ws.send(frame(OP_TEXT, b"AAAA", rsv=pmdraw.RSV1))
+	expect_close(c.ws, 1002)
+
+
+def _c13():
+	items = []
+	groups = {"rsv": "1", "utf8": "2", "corrupt": "3"}
+	count = {}
+	for name, (_, _, code, desc) in pmdraw.BAD.items():
+		g = groups[name.split("-")[0].rstrip("123")]
+		count[g] = count.get(g, 0) + 1
+		items.append((f"13.{g}.{count[g]}", f"{desc} -> {code}",
+		    pmd_bad_case(name)))
+	items += [
+		("13.4.1", "two messages inflating to exactly --max-message "
+		    "echoed", pmd_at_limit),
+		("13.4.2", "inflating to --max-message + 1 -> 1009",
+		    pmd_over_limit(1)),
+		("13.4.3", "3 frames inflating past --max-message -> 1009",
+		    pmd_over_limit(1000, frames=3)),
+		("13.4.4", "more wire bytes than --max-message, not more "
+		    "inflated: echoed", pmd_wire_over_limit),
+		("13.4.5", "64 MiB bomb -> 1009 within 2 s", pmd_bomb_limit),
+		("13.5.1", "base64 subprotocol: RSV1 -> 1002",
+		    pmd_base64_no_rsv1),
+	]
+	return items
+
+
+cases("13", _c13())
 
 
 # -- runner

@@ -5,45 +5,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "http.h"
 #include "unit.h"
 
 #define NHDR	32
-
-static char *guard_page;	/* one readable page, then PROT_NONE */
-static size_t page_size;
-
-static void
-guard_init(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	void *m;
-
-	page_size = (size_t)ps;
-	m = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED || mprotect((char *)m + page_size, page_size,
-	    PROT_NONE) != 0) {
-		perror("mmap");
-		exit(2);
-	}
-	guard_page = m;
-}
-
-/* Copy s so that its last byte is the last readable one. */
-static const char *
-guarded(const char *s, size_t len)
-{
-	char *p = guard_page + page_size - len;
-
-	if (len > page_size)
-		abort();
-	memcpy(p, s, len);
-	return (p);
-}
+#define GUARD_MAX	4096	/* the longest input */
 
 static struct http_header hdrs[NHDR];
 static struct http_request req;
@@ -55,7 +22,7 @@ parse_n(const char *s, size_t len, size_t max)
 	memset(&req, 0, sizeof(req));
 	memset(hdrs, 0, sizeof(hdrs));
 	req.headers = hdrs;
-	return (http_parse_request(guarded(s, len), len, &req, max));
+	return (http_parse_request(unit_guarded(s, len), len, &req, max));
 }
 
 static int
@@ -429,7 +396,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_http_simple);
 	UNIT_RUN(test_http_many_headers);
 	UNIT_RUN(test_http_too_many);

@@ -4,47 +4,17 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "mime.h"
 #include "unit.h"
 
-static char *guard_page;	/* one readable page, then PROT_NONE */
-static size_t page_size;
-
-static void
-guard_init(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	void *m;
-
-	page_size = (size_t)ps;
-	m = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED || mprotect((char *)m + page_size, page_size,
-	    PROT_NONE) != 0) {
-		perror("mmap");
-		exit(2);
-	}
-	guard_page = m;
-}
-
-/* Copy s so that its last byte is the last readable one (no NUL after). */
-static const char *
-guarded(const char *s, size_t len)
-{
-	char *p = guard_page + page_size - len;
-
-	memcpy(p, s, len);
-	return (p);
-}
+#define GUARD_MAX	4096	/* the longest input */
 
 static const char *
 mt(const char *path)
 {
 
-	return (mime_type(guarded(path, strlen(path)), strlen(path)));
+	return (mime_type(unit_guarded(path, strlen(path)), strlen(path)));
 }
 
 #define CHECK_MT(path, want) do {					\
@@ -126,8 +96,8 @@ static int
 sp(const char *target, char *out, size_t outlen)
 {
 
-	return (static_path(guarded(target, strlen(target)), strlen(target),
-	    out, outlen));
+	return (static_path(unit_guarded(target, strlen(target)),
+	    strlen(target), out, outlen));
 }
 
 #define CHECK_SP(target, want) do {					\
@@ -246,7 +216,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_mime_types);
 	UNIT_RUN(test_mime_edges);
 	UNIT_RUN(test_mime_static_path);

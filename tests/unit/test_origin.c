@@ -5,48 +5,18 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "origin.h"
 #include "unit.h"
 
-static char *guard_page;	/* one readable page, then PROT_NONE */
-static size_t page_size;
-
-static void
-guard_init(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	void *m;
-
-	page_size = (size_t)ps;
-	m = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED || mprotect((char *)m + page_size, page_size,
-	    PROT_NONE) != 0) {
-		perror("mmap");
-		exit(2);
-	}
-	guard_page = m;
-}
-
-/* Copy s so that its last byte is the last readable one (no NUL after). */
-static const char *
-guarded(const char *s, size_t len)
-{
-	char *p = guard_page + page_size - len;
-
-	memcpy(p, s, len);
-	return (p);
-}
+#define GUARD_MAX	4096	/* the longest input */
 
 static bool
 allowed1(const char *origin, const char *pattern)
 {
 	const char *const pats[1] = { pattern };
 
-	return (origin_allowed(guarded(origin, strlen(origin)),
+	return (origin_allowed(unit_guarded(origin, strlen(origin)),
 	    strlen(origin), pats, 1));
 }
 
@@ -57,9 +27,9 @@ same(const char *origin, const char *host, bool tls)
 
 	/* Origin and Host each end at a page edge, one after the other. */
 	memcpy(o, origin, strlen(origin));
-	return (origin_same(o, strlen(origin), guarded(host, strlen(host)),
+	return (origin_same(o, strlen(origin), unit_guarded(host, strlen(host)),
 	    strlen(host), tls) &&
-	    origin_same(guarded(origin, strlen(origin)), strlen(origin),
+	    origin_same(unit_guarded(origin, strlen(origin)), strlen(origin),
 	    host, strlen(host), tls));
 }
 
@@ -141,13 +111,13 @@ test_origin_bad(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = strlen(bad[i]);
-		if (origin_allowed(guarded(bad[i], n), n, pats, 5))
+		if (origin_allowed(unit_guarded(bad[i], n), n, pats, 5))
 			fprintf(stderr, "  allowed \"%s\"\n", bad[i]);
-		CHECK(!origin_allowed(guarded(bad[i], n), n, pats, 5));
-		CHECK(!origin_same(guarded(bad[i], n), n, "example.com", 11,
-		    true));
+		CHECK(!origin_allowed(unit_guarded(bad[i], n), n, pats, 5));
+		CHECK(!origin_same(unit_guarded(bad[i], n), n, "example.com",
+		    11, true));
 	}
-	CHECK(!origin_allowed(guarded("https://exam\0ple.com", 20), 20,
+	CHECK(!origin_allowed(unit_guarded("https://exam\0ple.com", 20), 20,
 	    pats, 5));
 	CHECK(!origin_same("http://a\0", 9, "a", 1, false));
 	CHECK(!origin_same("http://a", 8, "a\0", 2, false));
@@ -250,7 +220,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_origin_exact);
 	UNIT_RUN(test_origin_wildcard);
 	UNIT_RUN(test_origin_host);

@@ -9,14 +9,11 @@
  */
 #define ZLIB_CONST
 
-#include <sys/mman.h>
-
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <zlib.h>
 
@@ -26,37 +23,6 @@
 
 #define GUARD_MAX	(12 * 1024 * 1024)
 #define BIG		(12 * 1024 * 1024)
-
-static uint8_t *guard_end;	/* first byte of a PROT_NONE page */
-
-static void
-guard_init(void)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t sz = (GUARD_MAX + pg - 1) / pg * pg;
-	uint8_t *map;
-
-	map = mmap(NULL, sz + pg, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED || mprotect(map + sz, pg, PROT_NONE) != 0) {
-		perror("mmap");
-		exit(1);
-	}
-	guard_end = map + sz;
-}
-
-/* Copy n bytes so that they end where the unmapped page starts. */
-static const uint8_t *
-at_guard(const void *src, size_t n)
-{
-	uint8_t *p = guard_end - n;
-
-	if (n > GUARD_MAX)
-		abort();
-	if (n > 0)
-		memcpy(p, src, n);
-	return (p);
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -469,7 +435,7 @@ inflate_msg(struct pmd_inflate *z, const uint8_t *in, size_t len,
 	do {
 		n = step == 0 || step > len - off ? len - off : step;
 		fin = off + n == len;
-		chunk = at_guard(in + off, n);
+		chunk = unit_guarded(in + off, n);
 		used = 0;
 		for (;;) {
 			r = pmd_inflate_feed(z, chunk + used, n - used, fin,
@@ -681,7 +647,7 @@ deflate_msg(struct pmd_deflate *d, const uint8_t *in, size_t len,
 	do {
 		n = step == 0 || step > len - off ? len - off : step;
 		fin = off + n == len;
-		chunk = at_guard(in + off, n);
+		chunk = unit_guarded(in + off, n);
 		used = 0;
 		for (;;) {
 			r = pmd_deflate_feed(d, chunk + used, n - used, fin,
@@ -1082,7 +1048,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_pmd_negotiate_basic);
 	UNIT_RUN(test_pmd_negotiate_params);
 	UNIT_RUN(test_pmd_negotiate_quoted);

@@ -8,44 +8,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "proxy.h"
 #include "unit.h"
 
-static uint8_t *guard_page;	/* one readable page, then PROT_NONE */
-static size_t page_size;
-
-static void
-guard_init(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	void *m;
-
-	page_size = (size_t)ps;
-	m = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED || mprotect((char *)m + page_size, page_size,
-	    PROT_NONE) != 0) {
-		perror("mmap");
-		exit(2);
-	}
-	guard_page = m;
-}
-
-/* Copy s so that its last byte is the last readable one. */
-static const uint8_t *
-guarded(const void *s, size_t len)
-{
-	uint8_t *p = guard_page + page_size - len;
-
-	if (len > page_size)
-		abort();
-	memcpy(p, s, len);
-	return (p);
-}
+#define GUARD_MAX	4096	/* the longest input */
 
 static struct proxy_info info;
 
@@ -54,7 +22,7 @@ parse_n(const void *s, size_t len)
 {
 
 	memset(&info, 0xa5, sizeof(info));
-	return (proxy_parse(guarded(s, len), len, &info));
+	return (proxy_parse(unit_guarded(s, len), len, &info));
 }
 
 static int
@@ -630,7 +598,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_proxy_v1_tcp4);
 	UNIT_RUN(test_proxy_v1_tcp6);
 	UNIT_RUN(test_proxy_v1_unknown);

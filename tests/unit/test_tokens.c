@@ -4,43 +4,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "tokens.h"
 #include "unit.h"
 
-static char *guard_page;	/* one readable page, then PROT_NONE */
-static size_t page_size;
-
-static void
-guard_init(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	void *m;
-
-	page_size = (size_t)ps;
-	m = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED || mprotect((char *)m + page_size, page_size,
-	    PROT_NONE) != 0) {
-		perror("mmap");
-		exit(2);
-	}
-	guard_page = m;
-}
-
-/* Copy s so that its last byte is the last readable one (no NUL after). */
-static const char *
-guarded(const char *s, size_t len)
-{
-	char *p = guard_page + page_size - len;
-
-	if (len > page_size)
-		abort();
-	memcpy(p, s, len);
-	return (p);
-}
+#define GUARD_MAX	4096	/* the longest input */
 
 static struct tokens tok;
 static char err[128];
@@ -51,15 +19,15 @@ parse(const char *text)
 
 	tokens_free(&tok);
 	memset(err, 0, sizeof(err));
-	return (tokens_parse(guarded(text, strlen(text)), strlen(text), &tok,
-	    err, sizeof(err)));
+	return (tokens_parse(unit_guarded(text, strlen(text)), strlen(text),
+	    &tok, err, sizeof(err)));
 }
 
 static const char *
 look(const char *token)
 {
 
-	return (tokens_lookup(&tok, guarded(token, strlen(token)),
+	return (tokens_lookup(&tok, unit_guarded(token, strlen(token)),
 	    strlen(token)));
 }
 
@@ -254,7 +222,7 @@ static int
 query(const char *q, char *out, size_t outlen)
 {
 
-	return (tokens_from_query(guarded(q, strlen(q)), strlen(q), out,
+	return (tokens_from_query(unit_guarded(q, strlen(q)), strlen(q), out,
 	    outlen));
 }
 
@@ -324,7 +292,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_tokens_basic);
 	UNIT_RUN(test_tokens_empty);
 	UNIT_RUN(test_tokens_duplicates);

@@ -3,48 +3,14 @@
  * Autobahn 6.x cases, exact offsets of the first invalid byte, every split
  * of the input, and an exhaustive comparison with a slow reference.
  */
-#include <sys/mman.h>
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "utf8.h"
 #include "unit.h"
 
 #define GUARD_MAX	(64 * 1024)
-
-static uint8_t *guard_end;	/* first byte of a PROT_NONE page */
-
-static void
-guard_init(void)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t sz = (GUARD_MAX + pg - 1) / pg * pg;
-	uint8_t *map;
-
-	map = mmap(NULL, sz + pg, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED || mprotect(map + sz, pg, PROT_NONE) != 0) {
-		perror("mmap");
-		exit(1);
-	}
-	guard_end = map + sz;
-}
-
-/* Copy n bytes so that they end where the unmapped page starts. */
-static const uint8_t *
-at_guard(const void *src, size_t n)
-{
-	uint8_t *p = guard_end - n;
-
-	if (n > GUARD_MAX)
-		abort();
-	if (n > 0)
-		memcpy(p, src, n);
-	return (p);
-}
 
 /* Feed s in three pieces ending at the guard; the first bad byte's offset. */
 static size_t
@@ -56,7 +22,7 @@ feed_split(const char *s, size_t len, size_t a, size_t b, int *complete)
 
 	utf8_init(&u);
 	for (i = 0; i < 3; i++) {
-		k = utf8_feed(&u, at_guard(s + off, cut[i] - off),
+		k = utf8_feed(&u, unit_guarded(s + off, cut[i] - off),
 		    cut[i] - off);
 		if (k < cut[i] - off) {
 			*complete = 0;
@@ -90,7 +56,7 @@ check_str(const char *s, size_t len, size_t bad, int complete)
 			}
 		}
 	}
-	CHECK_EQ(utf8_valid(at_guard(s, len), len), bad == len && complete);
+	CHECK_EQ(utf8_valid(unit_guarded(s, len), len), bad == len && complete);
 }
 
 #define VALID(s)	check_str((s), sizeof(s) - 1, sizeof(s) - 1, 1)
@@ -177,9 +143,9 @@ test_utf8_empty(void)
 	struct utf8 u;
 
 	utf8_init(&u);
-	CHECK_EQ(utf8_feed(&u, at_guard("", 0), 0), 0);
+	CHECK_EQ(utf8_feed(&u, unit_guarded("", 0), 0), 0);
 	CHECK(utf8_complete(&u));
-	CHECK(utf8_valid(at_guard("", 0), 0));
+	CHECK(utf8_valid(unit_guarded("", 0), 0));
 }
 
 static void
@@ -195,25 +161,25 @@ test_utf8_ascii(void)
 	for (off = 0; off < 9; off++) {
 		for (n = 0; n + off <= 40; n++) {
 			utf8_init(&u);
-			CHECK_EQ(utf8_feed(&u, at_guard(s + off, n), n), n);
+			CHECK_EQ(utf8_feed(&u, unit_guarded(s + off, n), n), n);
 			CHECK(utf8_complete(&u));
 		}
 	}
-	CHECK(utf8_valid(at_guard(s, sizeof(s)), sizeof(s)));
+	CHECK(utf8_valid(unit_guarded(s, sizeof(s)), sizeof(s)));
 
 	/* A bad byte at every position in a long ASCII run. */
 	for (i = 0; i < 40; i++) {
 		memset(s, 'a', 40);
 		s[i] = (char)0x80;
 		utf8_init(&u);
-		CHECK_EQ(utf8_feed(&u, at_guard(s, 40), 40), i);
+		CHECK_EQ(utf8_feed(&u, unit_guarded(s, 40), 40), i);
 		CHECK_EQ(u.state, UTF8_REJECT);
 		/* and a valid two-byte character there */
 		s[i] = (char)0xc3;
 		if (i + 1 < 40)
 			s[i + 1] = (char)0xa9;
 		utf8_init(&u);
-		CHECK_EQ(utf8_feed(&u, at_guard(s, 40), 40), 40);
+		CHECK_EQ(utf8_feed(&u, unit_guarded(s, 40), 40), 40);
 		CHECK_EQ(utf8_complete(&u), i + 1 < 40);
 	}
 }
@@ -298,10 +264,10 @@ test_utf8_bad_bytes(void)
 		utf8_init(&u);
 		if (c <= 0xc1 || c >= 0xf5)
 			/* lone continuation byte, C0, C1, F5-FF */
-			CHECK_EQ(utf8_feed(&u, at_guard(b, 3), 3), 1);
+			CHECK_EQ(utf8_feed(&u, unit_guarded(b, 3), 3), 1);
 		else
 			/* a lead byte cut short by 'y' */
-			CHECK_EQ(utf8_feed(&u, at_guard(b, 3), 3), 2);
+			CHECK_EQ(utf8_feed(&u, unit_guarded(b, 3), 3), 2);
 	}
 	/* Autobahn 6.16: impossible bytes */
 	BAD_AT("\xfe", 0);
@@ -334,11 +300,11 @@ test_utf8_truncated(void)
 
 	/* The state after a rejection is sticky. */
 	utf8_init(&u);
-	CHECK_EQ(utf8_feed(&u, at_guard("\xff", 1), 1), 0);
-	CHECK_EQ(utf8_feed(&u, at_guard("a", 1), 1), 0);
+	CHECK_EQ(utf8_feed(&u, unit_guarded("\xff", 1), 1), 0);
+	CHECK_EQ(utf8_feed(&u, unit_guarded("a", 1), 1), 0);
 	CHECK(!utf8_complete(&u));
 	utf8_init(&u);
-	CHECK_EQ(utf8_feed(&u, at_guard("a", 1), 1), 1);
+	CHECK_EQ(utf8_feed(&u, unit_guarded("a", 1), 1), 1);
 	CHECK(utf8_complete(&u));
 }
 
@@ -503,7 +469,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_utf8_empty);
 	UNIT_RUN(test_utf8_ascii);
 	UNIT_RUN(test_utf8_boundaries);

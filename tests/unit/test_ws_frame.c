@@ -5,8 +5,6 @@
  * whole, byte by byte and split at every offset, every piece ending at an
  * unmapped page, and must give the same events.
  */
-#include <sys/mman.h>
-
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,37 +17,6 @@
 #define GUARD_MAX	(256 * 1024)
 #define MAXEV		64
 #define MAXPAY		(200 * 1024)
-
-static uint8_t *guard_end;	/* first byte of a PROT_NONE page */
-
-static void
-guard_init(void)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t sz = (GUARD_MAX + pg - 1) / pg * pg;
-	uint8_t *map;
-
-	map = mmap(NULL, sz + pg, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED || mprotect(map + sz, pg, PROT_NONE) != 0) {
-		perror("mmap");
-		exit(1);
-	}
-	guard_end = map + sz;
-}
-
-/* Copy n bytes so that they end where the unmapped page starts. */
-static uint8_t *
-at_guard(const void *src, size_t n)
-{
-	uint8_t *p = guard_end - n;
-
-	if (n > GUARD_MAX)
-		abort();
-	if (n > 0)
-		memcpy(p, src, n);
-	return (p);
-}
 
 struct cfg {
 	enum ws_role	role;
@@ -102,7 +69,7 @@ run(struct trace *t, const struct cfg *c, const uint8_t *in, size_t len,
 	p.max_frame = c->max_frame;
 	for (i = 0; i < ncuts; i++) {
 		left = cuts[i] - start;
-		ptr = at_guard(in + start, left);
+		ptr = unit_guarded(in + start, left);
 		for (;;) {
 			r = ws_frame_parse(&p, ptr, left, &ev);
 			if (r < 0) {
@@ -374,12 +341,12 @@ test_ws_frame_huge_length(void)
 		CHECK_EQ(n, 14);
 		memset(in + n, 0xaa, 8);
 		ws_parser_init(&p, WS_SERVER);
-		CHECK_EQ(ws_frame_parse(&p, at_guard(in, n + 8), n + 8, &ev),
-		    14);
+		CHECK_EQ(ws_frame_parse(&p, unit_guarded(in, n + 8), n + 8,
+		    &ev), 14);
 		CHECK_EQ(ev.type, WS_FRAME_HEADER);
 		CHECK(ev.length == lens[i]);
 		CHECK(ws_parser_in_payload(&p));
-		CHECK_EQ(ws_frame_parse(&p, guard_end - 8, 8, &ev), 8);
+		CHECK_EQ(ws_frame_parse(&p, unit_guard_end - 8, 8, &ev), 8);
 		CHECK_EQ(ev.type, WS_FRAME_PAYLOAD);
 		CHECK(p.remaining == lens[i] - 8);
 	}
@@ -418,7 +385,7 @@ test_ws_frame_header_roundtrip(void)
 		    (m ? 4 : 0));
 		ws_parser_init(&p, m ? WS_SERVER : WS_CLIENT);
 		p.rsv1_ok = true;
-		CHECK_EQ(ws_frame_parse(&p, at_guard(out, n), n, &ev), n);
+		CHECK_EQ(ws_frame_parse(&p, unit_guarded(out, n), n, &ev), n);
 		CHECK_EQ(ev.type, WS_FRAME_HEADER);
 		CHECK_EQ(ev.opcode, ops[j]);
 		CHECK_EQ(ev.fin, fin);
@@ -535,12 +502,12 @@ test_ws_frame_after_error(void)
 	uint8_t *b;
 
 	ws_parser_init(&p, WS_SERVER);
-	b = at_guard("\x81\x05Hello", 7);
+	b = unit_guarded("\x81\x05Hello", 7);
 	CHECK_EQ(ws_frame_parse(&p, b, 7, &ev), -1);
 	CHECK_EQ(ev.close_code, 1002);
 	CHECK(strcmp(ev.reason, "unmasked frame") == 0);
 	/* unusable from then on */
-	b = at_guard("\x81\x80" K, 6);
+	b = unit_guarded("\x81\x80" K, 6);
 	CHECK_EQ(ws_frame_parse(&p, b, 6, &ev), -1);
 	CHECK_EQ(ws_frame_parse(&p, b, 0, &ev), -1);
 }
@@ -619,7 +586,7 @@ test_ws_frame_in_payload(void)
 	size_t n;
 
 	n = mkframe(in, WS_OP_TEXT, true, false, "abcdef", 6, true);
-	b = at_guard(in, n);
+	b = unit_guarded(in, n);
 	ws_parser_init(&p, WS_SERVER);
 	CHECK(!ws_parser_in_payload(&p));
 	CHECK_EQ(ws_frame_parse(&p, b, 0, &ev), 0);
@@ -682,10 +649,10 @@ test_ws_frame_mask(void)
 	CHECK_EQ(bad, 0);
 
 	/* A buffer ending at the guard page: no access past len. */
-	ws_mask(at_guard(orig, 13), 13, k, 3);
-	CHECK_EQ(guard_end[-13], orig[0] ^ k[3]);
-	CHECK_EQ(guard_end[-1], orig[12] ^ k[(3 + 12) & 3]);
-	ws_mask(guard_end, 0, k, 0);
+	ws_mask(unit_guarded(orig, 13), 13, k, 3);
+	CHECK_EQ(unit_guard_end[-13], orig[0] ^ k[3]);
+	CHECK_EQ(unit_guard_end[-1], orig[12] ^ k[(3 + 12) & 3]);
+	ws_mask(unit_guard_end, 0, k, 0);
 }
 
 static void
@@ -723,7 +690,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_ws_frame_opcodes);
 	UNIT_RUN(test_ws_frame_rfc_examples);
 	UNIT_RUN(test_ws_frame_lengths);

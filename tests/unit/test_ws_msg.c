@@ -5,8 +5,6 @@
  * byte by byte, split at every offset and with small max_data, every piece
  * ending at an unmapped page, and must give the same events.
  */
-#include <sys/mman.h>
-
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,37 +19,6 @@
 #define GUARD_MAX	(64 * 1024)
 #define MAXEV		64
 #define MAXPAY		(64 * 1024)
-
-static uint8_t *guard_end;	/* first byte of a PROT_NONE page */
-
-static void
-guard_init(void)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t sz = (GUARD_MAX + pg - 1) / pg * pg;
-	uint8_t *map;
-
-	map = mmap(NULL, sz + pg, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED || mprotect(map + sz, pg, PROT_NONE) != 0) {
-		perror("mmap");
-		exit(1);
-	}
-	guard_end = map + sz;
-}
-
-/* Copy n bytes so that they end where the unmapped page starts. */
-static uint8_t *
-at_guard(const void *src, size_t n)
-{
-	uint8_t *p = guard_end - n;
-
-	if (n > GUARD_MAX)
-		abort();
-	if (n > 0)
-		memcpy(p, src, n);
-	return (p);
-}
 
 struct cfg {
 	enum ws_role	role;
@@ -113,7 +80,7 @@ run(struct trace *t, const struct cfg *c, const uint8_t *in, size_t len,
 	m.parser.rsv1_ok = c->rsv1_ok;
 	for (i = 0; i < ncuts; i++) {
 		left = cut[i] - start;
-		ptr = at_guard(in + start, left);
+		ptr = unit_guarded(in + start, left);
 		for (;;) {
 			r = ws_msg_feed(&m, ptr, left, max_data, &ev);
 			if (r < 0) {
@@ -557,7 +524,7 @@ test_ws_msg_close_payload(void)
 			f.n = 0;
 			fr(&f, WS_OP_CLOSE, true, false, out, n);
 			ws_msg_init(&m, WS_SERVER, 0);
-			CHECK_EQ(ws_msg_feed(&m, at_guard(f.b, f.n), f.n, 0,
+			CHECK_EQ(ws_msg_feed(&m, unit_guarded(f.b, f.n), f.n, 0,
 			    &ev), f.n);
 			CHECK_EQ(ev.type, WS_MSG_CLOSE);
 			CHECK_EQ(ev.code, 4321);
@@ -720,7 +687,7 @@ test_ws_msg_max_data(void)
 	FR(&f, WS_OP_TEXT, true, "");
 	FR(&f, WS_OP_BINARY, false, "abcd");
 	FR(&f, WS_OP_CONT, true, "ef");
-	b = at_guard(f.b, f.n);
+	b = unit_guarded(f.b, f.n);
 	ws_msg_init(&m, WS_SERVER, 0);
 
 	CHECK_EQ(ws_msg_feed(&m, b, f.n, 0, &ev), 7);
@@ -769,12 +736,12 @@ test_ws_msg_after_error(void)
 	f.n = 0;
 	FR(&f, WS_OP_CONT, true, "");
 	ws_msg_init(&m, WS_SERVER, 0);
-	CHECK_EQ(ws_msg_feed(&m, at_guard(f.b, f.n), f.n, 10, &ev), -1);
+	CHECK_EQ(ws_msg_feed(&m, unit_guarded(f.b, f.n), f.n, 10, &ev), -1);
 	CHECK_EQ(ev.code, 1002);
 	f.n = 0;
 	FR(&f, WS_OP_TEXT, true, "ok");
-	CHECK_EQ(ws_msg_feed(&m, at_guard(f.b, f.n), f.n, 10, &ev), -1);
-	CHECK_EQ(ws_msg_feed(&m, guard_end, 0, 10, &ev), -1);
+	CHECK_EQ(ws_msg_feed(&m, unit_guarded(f.b, f.n), f.n, 10, &ev), -1);
+	CHECK_EQ(ws_msg_feed(&m, unit_guard_end, 0, 10, &ev), -1);
 }
 
 static void
@@ -806,7 +773,7 @@ int
 main(void)
 {
 
-	guard_init();
+	unit_guard_init(GUARD_MAX);
 	UNIT_RUN(test_ws_msg_simple);
 	UNIT_RUN(test_ws_msg_empty);
 	UNIT_RUN(test_ws_msg_fragments);
