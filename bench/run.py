@@ -9,6 +9,11 @@ on the way out.  Python 3 standard library only.
 
 Environment: ROUNDS (5), QUICK=1 (1 round, short runs), BULK_SECS, PP_SECS,
 CONN_SECS, IDLE_CONNS (5000), PROG_BYTES (1G), WSBRIDGE (../wsbridge).
+
+Besides the comparison with the other servers, two wsbridge-only sections:
+TLS (wss://, a throw-away certificate, against our plain TCP-mode figure and
+websockify --cert/--key --ssl-only) and permessage-deflate (text payload,
+with and without compression: throughput and bytes on the wire).
 """
 
 import os
@@ -237,9 +242,11 @@ def wsbridge_help():
 class Server:
     """One contender: how to start it and where wsload connects."""
 
-    def __init__(self, key, label, raw, program=False, avail=True, why=""):
+    def __init__(self, key, label, raw, program=False, avail=True, why="",
+                 cargs=()):
         self.key, self.label, self.raw, self.program = key, label, raw, program
         self.avail, self.why = avail, why
+        self.cargs = list(cargs)        # wsload options for this contender
         self.proc, self.port = None, None
 
     def argv(self, port):
@@ -293,9 +300,11 @@ class Socat(Server):
 
 
 class Websockify(Server):
+    tls = ()
+
     def argv(self, port):
-        return ["websockify", "127.0.0.1:%d" % port,
-                "127.0.0.1:%d" % ECHO.port]
+        return ["websockify"] + list(self.tls) + [
+            "127.0.0.1:%d" % port, "127.0.0.1:%d" % ECHO.port]
 
 
 class Websocketd(Server):
@@ -305,8 +314,9 @@ class Websocketd(Server):
 
 
 class Wsbridge(Server):
-    def __init__(self, key, label, extra, program=False, avail=True, why=""):
-        super().__init__(key, label, False, program, avail, why)
+    def __init__(self, key, label, extra, program=False, avail=True, why="",
+                 cargs=()):
+        super().__init__(key, label, False, program, avail, why, cargs)
         self.extra = extra
 
     def start(self):
@@ -339,10 +349,47 @@ class Echod(Server):
 ECHO = Echod("echod", "echod", True)
 
 
+TLS_CERT = TLS_KEY = None
+TLS_WHY = "openssl not installed"
+
+
+def make_cert():
+    """A throw-away self-signed P-256 certificate for the TLS runs."""
+    global TLS_CERT, TLS_KEY, TLS_WHY
+    if not have("openssl"):
+        return
+    d = os.path.join(OUT, "tls")
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    try:
+        r = subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+             "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
+            capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        TLS_WHY = "openssl req failed: %s" % e
+        return
+    if r.returncode != 0:
+        TLS_WHY = "openssl req failed: %s" % r.stderr.strip()[-100:]
+        return
+    TLS_CERT, TLS_KEY = cert, key
+
+
 def contenders():
     h = wsbridge_help()
     workers = "--workers" in h
     binary = "--binary" in h
+    tls_ok = TLS_CERT is not None and "--tls-cert" in h
+    tls_why = TLS_WHY if TLS_CERT is None else "--tls-cert not supported yet"
+    wsk_tls = Websockify("websockify-tls", "websockify --ssl-only", False,
+                         avail=have("websockify") and TLS_CERT is not None,
+                         why="websockify not installed" if
+                         not have("websockify") else TLS_WHY,
+                         cargs=["--tls"])
+    wsk_tls.tls = ("--cert=%s" % TLS_CERT, "--key=%s" % TLS_KEY,
+                   "--ssl-only")
+    deflate = "--deflate-level" in h
     nws = "not supported yet"
     return {
         "raw": Raw("raw", "raw TCP (echod)", True),
@@ -360,6 +407,17 @@ def contenders():
         "wsbridge-prog": Wsbridge("wsbridge-prog", "wsbridge --binary cat",
                                   ["--binary"], program=True, avail=binary,
                                   why=nws),
+        "wsbridge-tls": Wsbridge("wsbridge-tls", "wsbridge TCP, TLS",
+                                 ["--tls-cert", str(TLS_CERT), "--tls-key",
+                                  str(TLS_KEY)], avail=tls_ok, why=tls_why,
+                                 cargs=["--tls"]),
+        "websockify-tls": wsk_tls,
+        "wsbridge-dfl6": Wsbridge("wsbridge-dfl6", "wsbridge deflate, level 6",
+                                  [], avail=deflate, why=nws,
+                                  cargs=["--deflate"]),
+        "wsbridge-dfl1": Wsbridge("wsbridge-dfl1", "wsbridge deflate, level 1",
+                                  ["--deflate-level", "1"], avail=deflate,
+                                  why=nws, cargs=["--deflate"]),
     }
 
 
@@ -371,7 +429,8 @@ def parse_kv(line):
 
 def wsload(srv, args, limit):
     argv = [WSLOAD, "--port", str(srv.port), "--stall", str(STALL_SECS),
-            "--timeout", str(limit)] + (["--raw"] if srv.raw else []) + args
+            "--timeout", str(limit)] + (["--raw"] if srv.raw else []) + \
+        srv.cargs + args
     try:
         r = subprocess.run(argv, capture_output=True, text=True,
                            timeout=limit + 15)
@@ -408,6 +467,25 @@ SCENARIOS = [
      ["--mode", "connect", "-c", "16"], CONN_SECS,
      ["raw", "socat", "websockify", "websocketd", "wsbridge", "wsbridge-w2",
       "wsbridge-prog"]),
+]
+
+# wsbridge only, reported in sections of their own: TLS against our plain
+# TCP-mode figure (bulk1/bulk16 of the same run) and websockify over TLS;
+# permessage-deflate against the same runs without it.  The client compresses
+# at zlib level 6 in every deflate run; only wsbridge's --deflate-level moves.
+EXTRA = [
+    ("tls1", "TLS (wss://): bulk, 1 conn, 64 KiB messages",
+     ["--mode", "bulk", "-c", "1"], BULK_SECS,
+     ["wsbridge-tls", "websockify-tls"]),
+    ("tls16", "TLS (wss://): bulk, 16 conns, 64 KiB messages",
+     ["--mode", "bulk", "-c", "16"], BULK_SECS,
+     ["wsbridge-tls", "websockify-tls"]),
+    ("dfl-text", "permessage-deflate: bulk, 1 conn, 64 KiB text messages",
+     ["--mode", "bulk", "-c", "1", "--payload", "text"], BULK_SECS,
+     ["wsbridge", "wsbridge-dfl6", "wsbridge-dfl1"]),
+    ("dfl-rand", "permessage-deflate: bulk, 1 conn, 64 KiB random messages",
+     ["--mode", "bulk", "-c", "1", "--payload", "random"], BULK_SECS,
+     ["wsbridge", "wsbridge-dfl6"]),
 ]
 
 results = {}     # (scenario, contender) -> list of kv dicts
@@ -514,18 +592,19 @@ def main():
 
     if not ECHO.start():
         sys.exit("run.py: echod did not start")
+    make_cert()
     C = contenders()
     skipped = ["%s (%s)" % (c.label, c.why) for c in C.values()
                if not c.avail]
     for k, c in C.items():
-        for s in SCENARIOS:
+        for s in SCENARIOS + EXTRA:
             if k in s[4]:
                 results[(s[0], k)] = []
 
     note("bench: %d round(s); bulk %.1fs, ping-pong %.1fs, connect %.1fs; "
          "logs in %s" % (ROUNDS, BULK_SECS, PP_SECS, CONN_SECS, logdir))
     for rnd in range(ROUNDS):
-        for skey, title, args, secs, keys in SCENARIOS:
+        for skey, title, args, secs, keys in SCENARIOS + EXTRA:
             keys = [k for k in keys if C[k].avail]
             shift = rnd % len(keys)
             for k in keys[shift:] + keys[:shift]:
@@ -561,6 +640,98 @@ def main():
     ECHO.stop()
     cleanup()
     report(C, idle, big, skipped, nofile, time.time() - t_begin)
+
+
+def extra_sections(w, C, med):
+    """TLS and permessage-deflate: wsbridge against itself without them."""
+    for skey, title, args, secs, keys in EXTRA:
+        for k in keys:
+            for r in results.get((skey, k), []):
+                if "cpu" in r and float(r.get("echoed", 0)) > 0:
+                    r["cpus_gb"] = r["cpu"] / (float(r["echoed"]) / 1e9)
+            for m in ("mbps", "cpus_gb", "wire_per_byte_tx",
+                      "wire_per_byte_rx"):
+                med[(skey, m, k)] = median_of(results.get((skey, k), []), m)
+
+    def ratio(a, b):
+        return "%.2fx" % (a / b) if a is not None and b else "-"
+
+    def status(skey, k):
+        runs = results.get((skey, k), [])
+        bad = [r["status"] for r in runs if r.get("status") != "ok"]
+        if not bad:
+            return ""
+        return "%d/%d runs %s" % (len(bad), len(runs),
+                                  ",".join(sorted(set(bad))))
+
+    def na(k):
+        return "%-30s n/a (%s)" % (C[k].label, C[k].why)
+
+    # TLS: the plain figures are bulk1/bulk16 of this very run
+    plain_of = {"wsbridge-tls": "wsbridge", "websockify-tls": "websockify"}
+    for skey, bkey in (("tls1", "bulk1"), ("tls16", "bulk16")):
+        title = [x[1] for x in EXTRA if x[0] == skey][0]
+        w("== %s" % title)
+        w("%-30s %9s %10s %12s %9s %9s  %s" % (
+            "contender", "MB/s", "vs plain", "vs wsk TLS", "CPU s/GB",
+            "vs plain", "detail"))
+        for k in ("wsbridge-tls", "websockify-tls"):
+            if not C[k].avail:
+                w(na(k))
+                continue
+            mb = med.get((skey, "mbps", k))
+            cpu = med.get((skey, "cpus_gb", k))
+            pk = plain_of[k]
+            w("%-30s %9s %10s %12s %9s %9s  %s" % (
+                C[k].label, fmt_num(mb) if mb is not None else "failed",
+                ratio(mb, med.get((bkey, "mbps", pk))),
+                ratio(mb, med.get((skey, "mbps", "websockify-tls")))
+                if k == "wsbridge-tls" else "",
+                fmt_num(cpu), ratio(cpu, med.get((bkey, "cpus_gb", pk))),
+                status(skey, k)))
+        w("  (vs plain: the same server without TLS, %s in this run: "
+          "MB/s, and CPU s/GB where lower is better)" % bkey)
+        w("")
+
+    labels = {"wsbridge": "wsbridge, no deflate"}
+    for skey in ("dfl-text", "dfl-rand"):
+        ent = [x for x in EXTRA if x[0] == skey][0]
+        title, keys = ent[1], ent[4]
+        w("== %s" % title)
+        w("%-30s %9s %10s %9s %9s %11s %10s %10s  %s" % (
+            "contender", "MB/s", "vs plain", "CPU s/GB", "vs plain",
+            "wire/B out", "wire/B in", "wire vs", "detail"))
+        w("%-30s %9s %10s %9s %9s %11s %10s %10s" % (
+            "", "", "", "", "", "", "", "plain"))
+        w0 = [med.get((skey, m, "wsbridge")) for m in
+              ("wire_per_byte_tx", "wire_per_byte_rx")]
+        for k in keys:
+            if not C[k].avail:
+                w(na(k))
+                continue
+            mb = med.get((skey, "mbps", k))
+            cpu = med.get((skey, "cpus_gb", k))
+            wt = med.get((skey, "wire_per_byte_tx", k))
+            wr = med.get((skey, "wire_per_byte_rx", k))
+            wv = ratio(wt + wr, w0[0] + w0[1]) if None not in (
+                wt, wr, w0[0], w0[1]) else "-"
+            w("%-30s %9s %10s %9s %9s %11s %10s %10s  %s" % (
+                labels.get(k, C[k].label),
+                fmt_num(mb) if mb is not None else "failed",
+                ratio(mb, med.get((skey, "mbps", "wsbridge"))),
+                fmt_num(cpu), ratio(cpu, med.get((skey, "cpus_gb",
+                                                   "wsbridge"))),
+                "%.4f" % wt if wt is not None else "-",
+                "%.4f" % wr if wr is not None else "-", wv,
+                status(skey, k)))
+        w("  (MB/s of payload, echoed and verified; vs plain: / the "
+          "no-deflate row (throughput cost);")
+        w("   wire/B: bytes on wsload's socket per payload byte, whole run "
+          "-- out: client->wsbridge,")
+        w("   compressed by wsload at zlib level 6; in: wsbridge->client, "
+          "compressed by wsbridge at its level;")
+        w("   wire vs plain: (out + in) / the no-deflate row's (out + in))")
+        w("")
 
 
 def report(C, idle, big, skipped, nofile, elapsed):
@@ -643,6 +814,8 @@ def report(C, idle, big, skipped, nofile, elapsed):
                     detail.strip(), peer)
                 t = ""
         w("")
+
+    extra_sections(w, C, med)
 
     w("== idle: %d connections open (%d in program mode), then all verified"
       % (IDLE_CONNS, IDLE_PROG_CONNS))
@@ -731,6 +904,10 @@ def report(C, idle, big, skipped, nofile, elapsed):
     tgt("connect: wsbridge TCP / websockify",
         ratio(("connect", "rate", "wsbridge"),
               ("connect", "rate", "websockify")), ">= 5.0", lambda v: v >= 5)
+    for s, b in (("tls1", "bulk1"), ("tls16", "bulk16")):
+        tgt("%s: wsbridge TLS / wsbridge TCP (plain, this run)" % s,
+            ratio((s, "mbps", "wsbridge-tls"), (b, "mbps", "wsbridge")),
+            ">= 0.6", lambda v: v >= 0.6)
     tgt("idle: wsbridge TCP KiB/conn at %d" % IDLE_CONNS,
         med.get(("idle", "wsbridge")), "<= 4", lambda v: v <= 4)
     tgt("idle: wsbridge program mode KiB/conn at %d (children aside)"

@@ -1,7 +1,8 @@
 /*
  * wsload.c - load generator for the wsbridge benchmarks.  An RFC 6455 client
  * (or, with --raw, plain TCP) on epoll that checks every echoed byte against
- * the byte stream it sent.  Benchmark code: one file, no libraries, no threads.
+ * the byte stream it sent.  Benchmark code: one file, no threads; OpenSSL for
+ * --tls (wss://), zlib for --deflate (permessage-deflate, RFC 7692).
  *
  * Modes: bulk (throughput), pingpong (round trips and latency), connect
  * (connections per second), idle (hold N connections open, then verify).
@@ -31,12 +32,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <zlib.h>
+
 #define PATLEN		(4u << 20)	/* pattern the byte streams come from */
 #define RBUFLEN		(256u << 10)	/* one read(2) at most */
 #define MAXEV		256
+#define ZOUTLEN		(256u << 10)	/* inflate output chunk */
+#define TLSREC		16384		/* largest TLS record plaintext */
 
 enum mode { M_BULK, M_PINGPONG, M_CONNECT, M_IDLE };
-enum cstate { C_FREE, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_CLOSING };
+enum cstate { C_FREE, C_CONNECTING, C_TLS, C_HANDSHAKE, C_OPEN, C_CLOSING };
 enum phase { P_OPENING, P_WARM, P_RUN, P_DRAIN, P_READY, P_VERIFY, P_CLOSE, P_END };
 
 struct conn {
@@ -64,6 +71,15 @@ struct conn {
 	bool		 close_sent, close_rcvd;
 	bool		 verified;	/* idle: the final echo came back */
 	uint64_t	 t0;		/* ns: message sent / connect started */
+	SSL		*ssl;		/* --tls */
+	bool		 ffin;		/* this frame has FIN */
+	bool		 in_msg;	/* a data message is being received */
+	bool		 msg_z;		/* ... and it is compressed (RSV1) */
+	bool		 pmd;		/* permessage-deflate negotiated */
+	bool		 tls_more;	/* rbuf filled up: OpenSSL may hold more */
+	bool		 cnct;		/* client_no_context_takeover */
+	int		 cbits;		/* client_max_window_bits */
+	z_stream	 zd, zi;	/* deflate (to server), inflate (from) */
 };
 
 static struct {
@@ -84,11 +100,15 @@ static struct {
 	double		 hold;
 	uint32_t	 opening;	/* idle: handshakes in progress at most */
 	bool		 nodelay;
+	bool		 tls;
+	bool		 deflate;
+	int		 zlevel;
+	bool		 text;		/* --payload text */
 } o = {
 	.mode = M_BULK, .host = "127.0.0.1", .port = NULL, .conns = 1,
 	.size = 0, .window = 0, .duration = 5, .bytes = 0, .timeout = 0,
 	.stall = 5, .path = "/", .proto = "binary", .hold = 0,
-	.opening = 256, .nodelay = true,
+	.opening = 256, .nodelay = true, .zlevel = 6,
 };
 
 static uint8_t		*pat;
@@ -99,6 +119,11 @@ static int		 sigfd = -1;
 static struct sockaddr_storage dst;
 static socklen_t	 dstlen;
 static uint64_t		 rng = 88172645463325252ULL;
+static SSL_CTX		*sslctx;
+static uint8_t		*zbuf;			/* deflate output */
+static size_t		 zcap;
+static uint8_t		*zout;			/* inflate output */
+static uint64_t		 wire_tx, wire_rx;	/* bytes on the socket */
 
 static enum phase	 phase = P_OPENING;
 static const char	*status = "ok";
@@ -265,13 +290,40 @@ mask_copy(uint8_t *dst, const uint8_t *src, size_t n, const uint8_t *key,
 		dst[i] = src[i] ^ key[(phase_ + i) & 3];
 }
 
+/* Make room for n more bytes (compressed messages may exceed the estimate). */
+static void
+ring_reserve(struct conn *c, size_t n)
+{
+	size_t cap, first;
+	uint8_t *r;
+
+	if (c->rlen + n <= c->rcap)
+		return;
+	cap = (c->rlen + n) * 2;
+	r = malloc(cap);
+	if (r == NULL) {
+		perror("wsload: malloc");
+		exit(1);
+	}
+	first = c->rcap - c->rhead < c->rlen ? c->rcap - c->rhead : c->rlen;
+	memcpy(r, c->ring + c->rhead, first);
+	memcpy(r + first, c->ring, c->rlen - first);
+	free(c->ring);
+	c->ring = r;
+	c->rcap = cap;
+	c->rhead = 0;
+}
+
 static void
 ring_put(struct conn *c, const uint8_t *src, size_t n, const uint8_t *key,
     size_t phase_)
 {
 	size_t tail = (c->rhead + c->rlen) % c->rcap;
-	size_t first = c->rcap - tail < n ? c->rcap - tail : n;
+	size_t first;
 
+	ring_reserve(c, n);
+	tail = (c->rhead + c->rlen) % c->rcap;
+	first = c->rcap - tail < n ? c->rcap - tail : n;
 	mask_copy(c->ring + tail, src, first, key, phase_);
 	if (n > first)
 		mask_copy(c->ring, src + first, n - first, key, phase_ + first);
@@ -309,9 +361,59 @@ conn_fail(struct conn *c, const char *fmt, ...)
 	    (unsigned long long)c->rx);
 }
 
+static const char *
+tls_err(int e)
+{
+	static char buf[160];
+	unsigned long q = ERR_get_error();
+
+	if (q != 0)
+		ERR_error_string_n(q, buf, sizeof(buf));
+	else if (e == SSL_ERROR_SYSCALL)
+		snprintf(buf, sizeof(buf), "syscall: %s",
+		    errno ? strerror(errno) : "EOF");
+	else
+		snprintf(buf, sizeof(buf), "SSL error %d", e);
+	return (buf);
+}
+
+static int
+flush_tls(struct conn *c)
+{
+	while (c->rlen > 0) {
+		size_t first = c->rcap - c->rhead;
+		size_t len = first < c->rlen ? first : c->rlen;
+		int n, e;
+
+		if (len > (1u << 30))
+			len = 1u << 30;
+		ERR_clear_error();
+		/* partial writes and a moving buffer are allowed (see
+		 * tls_init): a retry may pass more bytes, from elsewhere */
+		n = SSL_write(c->ssl, c->ring + c->rhead, (int)len);
+		if (n <= 0) {
+			e = SSL_get_error(c->ssl, n);
+			if (e == SSL_ERROR_WANT_WRITE ||
+			    e == SSL_ERROR_WANT_READ) {
+				set_events(c, EPOLLIN | EPOLLOUT);
+				return (0);
+			}
+			conn_fail(c, "SSL_write: %s", tls_err(e));
+			return (-1);
+		}
+		c->rhead = (c->rhead + (size_t)n) % c->rcap;
+		c->rlen -= (size_t)n;
+	}
+	c->rhead = 0;
+	set_events(c, EPOLLIN);
+	return (0);
+}
+
 static int
 flush(struct conn *c)
 {
+	if (c->ssl != NULL)
+		return (flush_tls(c));
 	while (c->rlen > 0) {
 		struct iovec iov[2];
 		size_t first = c->rcap - c->rhead;
@@ -336,6 +438,7 @@ flush(struct conn *c)
 			conn_fail(c, "write: %s", strerror(errno));
 			return (-1);
 		}
+		wire_tx += (uint64_t)n;
 		c->rhead = (c->rhead + (size_t)n) % c->rcap;
 		c->rlen -= (size_t)n;
 	}
@@ -348,6 +451,42 @@ flush(struct conn *c)
 	return (0);
 }
 
+/* The whole message through deflate, Z_SYNC_FLUSH, without the final
+ * 00 00 ff ff (RFC 7692 §7.2.1).  Returns the compressed length in zbuf. */
+static size_t
+compress_msg(struct conn *c, const uint8_t *src, size_t n)
+{
+	z_stream *z = &c->zd;
+	size_t len = 0;
+	int r;
+
+	z->next_in = (Bytef *)(uintptr_t)src;
+	z->avail_in = (uInt)n;
+	do {
+		if (zcap - len < 64) {
+			zcap *= 2;
+			zbuf = realloc(zbuf, zcap);
+			if (zbuf == NULL) {
+				perror("wsload: realloc");
+				exit(1);
+			}
+		}
+		z->next_out = zbuf + len;
+		z->avail_out = (uInt)(zcap - len);
+		r = deflate(z, Z_SYNC_FLUSH);
+		if (r != Z_OK && r != Z_BUF_ERROR) {
+			fprintf(stderr, "wsload: deflate: %d\n", r);
+			exit(1);
+		}
+		len = zcap - z->avail_out;
+	} while (z->avail_out == 0 || z->avail_in > 0);
+	if (len >= 4 && memcmp(zbuf + len - 4, "\0\0\377\377", 4) == 0)
+		len -= 4;
+	if (c->cnct)
+		deflateReset(z);
+	return (len);
+}
+
 /* Queue one data message of n payload bytes from this connection's stream. */
 static void
 queue_msg(struct conn *c, size_t n)
@@ -356,28 +495,35 @@ queue_msg(struct conn *c, size_t n)
 
 	if (!o.raw) {
 		uint8_t h[14];
-		size_t hl = 2;
+		size_t hl = 2, plen = n;	/* frame payload length */
 		uint64_t r = xrand();
+		const uint8_t *body = src;
 
 		h[0] = 0x82;			/* FIN, binary */
-		if (n < 126)
-			h[1] = (uint8_t)(0x80 | n);
-		else if (n < 65536) {
+		if (c->pmd) {
+			plen = compress_msg(c, src, n);
+			body = zbuf;
+			h[0] |= 0x40;		/* RSV1: compressed */
+		}
+		if (plen < 126)
+			h[1] = (uint8_t)(0x80 | plen);
+		else if (plen < 65536) {
 			h[1] = 0x80 | 126;
-			h[2] = (uint8_t)(n >> 8);
-			h[3] = (uint8_t)n;
+			h[2] = (uint8_t)(plen >> 8);
+			h[3] = (uint8_t)plen;
 			hl = 4;
 		} else {
 			int i;
 
 			h[1] = 0x80 | 127;
 			for (i = 0; i < 8; i++)
-				h[2 + i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+				h[2 + i] = (uint8_t)((uint64_t)plen >>
+				    (56 - 8 * i));
 			hl = 10;
 		}
 		memcpy(h + hl, &r, 4);		/* RFC 6455 §5.3 masking key */
 		ring_put(c, h, hl + 4, NULL, 0);
-		ring_put(c, src, n, h + hl, 0);
+		ring_put(c, body, plen, h + hl, 0);
 	} else
 		ring_put(c, src, n, NULL, 0);
 	c->tx += n;
@@ -420,12 +566,39 @@ add_sample(uint64_t ns)
 
 static void start_conn(struct conn *);
 
+/* TLS wire counts: the socket BIO's, taken when the session goes away. */
+static void
+tls_count(struct conn *c)
+{
+	if (c->ssl == NULL)
+		return;
+	wire_tx += BIO_number_written(SSL_get_wbio(c->ssl));
+	wire_rx += BIO_number_read(SSL_get_rbio(c->ssl));
+}
+
+static void
+conn_release(struct conn *c)
+{
+	if (c->ssl != NULL) {
+		SSL_shutdown(c->ssl);		/* best effort close_notify */
+		tls_count(c);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->pmd) {
+		deflateEnd(&c->zd);
+		inflateEnd(&c->zi);
+		c->pmd = false;
+	}
+}
+
 /* The connection is over: close it and decide what the slot does next. */
 static void
 conn_done(struct conn *c)
 {
 	uint64_t t = now_ns();
 
+	conn_release(c);
 	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
@@ -518,7 +691,7 @@ static void
 send_handshake(struct conn *c)
 {
 	uint8_t key[16], dig[20];
-	char k64[32], buf[600], cat[80];
+	char k64[32], buf[700], cat[80];
 	int n;
 
 	if (o.raw) {
@@ -537,13 +710,45 @@ send_handshake(struct conn *c)
 	n = snprintf(buf, sizeof(buf),
 	    "GET %s HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\n"
 	    "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-	    "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n", o.path, o.host, o.port,
-	    k64, *o.proto ? "Sec-WebSocket-Protocol: " : "", o.proto,
-	    *o.proto ? "\r\n" : "");
+	    "Sec-WebSocket-Version: 13\r\n%s%s%s%s\r\n", o.path, o.host,
+	    o.port, k64, *o.proto ? "Sec-WebSocket-Protocol: " : "", o.proto,
+	    *o.proto ? "\r\n" : "", o.deflate ? "Sec-WebSocket-Extensions: "
+	    "permessage-deflate; client_max_window_bits\r\n" : "");
 	ring_put(c, (const uint8_t *)buf, (size_t)n, NULL, 0);
 	c->state = C_HANDSHAKE;
 	c->hslen = 0;
 	flush(c);
+}
+
+static void on_readable(struct conn *);
+
+/* Non-blocking TLS handshake: one step per readiness event. */
+static void
+tls_step(struct conn *c)
+{
+	int r, e;
+
+	ERR_clear_error();
+	r = SSL_connect(c->ssl);
+	if (r == 1) {
+		set_events(c, EPOLLIN);
+		t_progress = now_ns();
+		send_handshake(c);
+		/* read-ahead may have taken more than the handshake */
+		if (phase != P_END && c->ssl != NULL &&
+		    SSL_has_pending(c->ssl)) {
+			c->tls_more = true;
+			on_readable(c);
+		}
+		return;
+	}
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ)
+		set_events(c, EPOLLIN);
+	else if (e == SSL_ERROR_WANT_WRITE)
+		set_events(c, EPOLLIN | EPOLLOUT);
+	else
+		conn_fail(c, "TLS handshake: %s", tls_err(e));
 }
 
 static void
@@ -559,6 +764,17 @@ finish_connect(struct conn *c)
 		return;
 	}
 	set_events(c, EPOLLIN);
+	if (o.tls) {
+		c->ssl = SSL_new(sslctx);
+		if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+			conn_fail(c, "SSL_new: %s", tls_err(0));
+			return;
+		}
+		SSL_set_connect_state(c->ssl);
+		c->state = C_TLS;
+		tls_step(c);
+		return;
+	}
 	send_handshake(c);
 }
 
@@ -584,6 +800,7 @@ start_conn(struct conn *c)
 	c->fhlen = 0;
 	c->fhneed = 2;
 	c->close_sent = c->close_rcvd = c->verified = false;
+	c->in_msg = c->msg_z = false;
 	c->base = (uint32_t)(xrand() % PATLEN);
 	c->t0 = now_ns();
 	c->state = C_CONNECTING;
@@ -629,9 +846,54 @@ verify(struct conn *c, const uint8_t *p, size_t n)
 	return (0);
 }
 
+/* Compressed payload in: inflate it and verify what comes out. */
+static int
+inflate_feed(struct conn *c, const uint8_t *p, size_t n)
+{
+	z_stream *z = &c->zi;
+	size_t got;
+	int r;
+
+	z->next_in = (Bytef *)(uintptr_t)p;
+	z->avail_in = (uInt)n;
+	for (;;) {
+		z->next_out = zout;
+		z->avail_out = ZOUTLEN;
+		r = inflate(z, Z_SYNC_FLUSH);
+		got = ZOUTLEN - z->avail_out;
+		if (got > 0 && verify(c, zout, got) == -1)
+			return (-1);
+		if (r == Z_STREAM_END) {
+			/* a final block (BFINAL) ends this message's stream */
+			inflateReset(z);
+			if (z->avail_in == 0)
+				return (0);
+			continue;
+		}
+		if (r != Z_OK && !(r == Z_BUF_ERROR && got == 0 &&
+		    z->avail_in == 0)) {
+			conn_fail(c, "inflate: %s", z->msg ? z->msg :
+			    "error");
+			return (-1);
+		}
+		if (z->avail_in == 0 && z->avail_out != 0)
+			return (0);
+	}
+}
+
 static int
 frame_end(struct conn *c)
 {
+	if (c->fop < 8) {
+		if (c->ffin) {
+			static const uint8_t tail[4] = { 0, 0, 0xff, 0xff };
+
+			c->in_msg = false;
+			if (c->msg_z && inflate_feed(c, tail, 4) == -1)
+				return (-1);
+		}
+		return (0);
+	}
 	if (c->fop == 0x8) {
 		c->close_rcvd = true;
 		if (!c->close_sent) {
@@ -678,8 +940,12 @@ parse_frames(struct conn *c, const uint8_t *p, size_t n)
 					conn_fail(c, "masked server frame");
 					return (-1);
 				}
-				if (c->fh[0] & 0x70) {
-					conn_fail(c, "RSV bits set");
+				if ((c->fh[0] & 0x70) != 0 && !(c->pmd &&
+				    (c->fh[0] & 0x70) == 0x40 &&
+				    ((c->fh[0] & 0x0f) == 1 ||
+				    (c->fh[0] & 0x0f) == 2))) {
+					conn_fail(c, "RSV bits set (0x%02x)",
+					    c->fh[0]);
 					return (-1);
 				}
 				c->fhneed = l7 == 126 ? 4 : l7 == 127 ? 10 : 2;
@@ -710,6 +976,20 @@ parse_frames(struct conn *c, const uint8_t *p, size_t n)
 				conn_fail(c, "bad control frame");
 				return (-1);
 			}
+			c->ffin = (c->fh[0] & 0x80) != 0;
+			if (c->fop == 1 || c->fop == 2) {
+				if (c->in_msg) {
+					conn_fail(c, "new message inside a "
+					    "fragmented one");
+					return (-1);
+				}
+				c->in_msg = true;
+				c->msg_z = (c->fh[0] & 0x40) != 0;
+			} else if (c->fop == 0 && !c->in_msg) {
+				conn_fail(c, "continuation frame outside a "
+				    "message");
+				return (-1);
+			}
 			c->ctrllen = 0;
 			c->in_frame = true;
 			if (c->frem == 0) {
@@ -725,7 +1005,10 @@ parse_frames(struct conn *c, const uint8_t *p, size_t n)
 				conn_fail(c, "data after close");
 				return (-1);
 			}
-			if (verify(c, p, k) == -1)
+			if (c->msg_z) {
+				if (inflate_feed(c, p, k) == -1)
+					return (-1);
+			} else if (verify(c, p, k) == -1)
 				return (-1);
 		} else {
 			memcpy(c->ctrl + c->ctrllen, p, k);
@@ -740,6 +1023,92 @@ parse_frames(struct conn *c, const uint8_t *p, size_t n)
 				return (-1);
 		}
 	}
+	return (0);
+}
+
+/* The server's Sec-WebSocket-Extensions answer (RFC 7692 §7.1): one
+ * permessage-deflate with known parameters, within what we offered. */
+static int
+accept_extensions(struct conn *c, const char *v)
+{
+	char buf[256], *tok, *save = NULL;
+	bool first = true, snct = false;
+	int cbits = 15, sbits = 15;
+
+	if (!o.deflate) {
+		conn_fail(c, "extension we did not offer: %s", v);
+		return (-1);
+	}
+	if (c->pmd || strchr(v, ',') != NULL) {
+		conn_fail(c, "more than one extension: %s", v);
+		return (-1);
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ";", &save); tok != NULL;
+	    tok = strtok_r(NULL, ";", &save)) {
+		char *e, *val;
+
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		for (e = tok + strlen(tok); e > tok && (e[-1] == ' ' ||
+		    e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		if (first) {
+			if (strcasecmp(tok, "permessage-deflate") != 0) {
+				conn_fail(c, "extension %s", tok);
+				return (-1);
+			}
+			first = false;
+			continue;
+		}
+		val = strchr(tok, '=');
+		if (val != NULL) {
+			*val++ = '\0';
+			if (*val == '"')
+				val++;
+		}
+		if (strcasecmp(tok, "server_no_context_takeover") == 0 &&
+		    val == NULL)
+			snct = true;
+		else if (strcasecmp(tok, "client_no_context_takeover") == 0 &&
+		    val == NULL)
+			c->cnct = true;
+		else if (strcasecmp(tok, "server_max_window_bits") == 0 &&
+		    val != NULL)
+			sbits = atoi(val);
+		else if (strcasecmp(tok, "client_max_window_bits") == 0 &&
+		    val != NULL)
+			cbits = atoi(val);
+		else {
+			conn_fail(c, "permessage-deflate parameter %s", tok);
+			return (-1);
+		}
+	}
+	if (first || sbits < 8 || sbits > 15 || cbits < 8 || cbits > 15) {
+		conn_fail(c, "bad permessage-deflate answer: %s", v);
+		return (-1);
+	}
+	(void)snct;	/* inflate keeps its window either way */
+	if (cbits == 8) {
+		/* zlib cannot deflate raw with a 256-byte window */
+		conn_fail(c, "client_max_window_bits=8 not supported");
+		return (-1);
+	}
+	c->cbits = cbits;
+	memset(&c->zd, 0, sizeof(c->zd));
+	memset(&c->zi, 0, sizeof(c->zi));
+	if (deflateInit2(&c->zd, o.zlevel, Z_DEFLATED, -cbits, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		conn_fail(c, "deflateInit2 failed");
+		return (-1);
+	}
+	if (inflateInit2(&c->zi, -15) != Z_OK) {
+		deflateEnd(&c->zd);
+		conn_fail(c, "inflateInit2 failed");
+		return (-1);
+	}
+	c->pmd = true;
 	return (0);
 }
 
@@ -787,22 +1156,113 @@ parse_handshake(struct conn *c, const uint8_t *p, size_t n)
 		conn_fail(c, "wrong Sec-WebSocket-Accept");
 		return (-1);
 	}
+	c->cnct = false;
+	for (h = strstr(c->hs, "\r\n"); h != NULL; h = strstr(h + 2, "\r\n")) {
+		char v[256], *e;
+		size_t l;
+
+		if (strncasecmp(h + 2, "Sec-WebSocket-Extensions:", 25) != 0)
+			continue;
+		h += 2 + 25;
+		while (*h == ' ' || *h == '\t')
+			h++;
+		e = strstr(h, "\r\n");
+		l = e ? (size_t)(e - h) : strlen(h);
+		if (l >= sizeof(v))
+			l = sizeof(v) - 1;
+		memcpy(v, h, l);
+		v[l] = '\0';
+		if (accept_extensions(c, v) == -1)
+			return (-1);
+		h -= 2;
+	}
+	if (o.deflate && !c->pmd) {
+		conn_fail(c, "server did not accept permessage-deflate");
+		return (-1);
+	}
 	handshake_sent_ok(c);
 	return ((ssize_t)used);
 }
 
+/* Read into rbuf: from the socket, or decrypted records as long as a whole
+ * one fits.  With read-ahead OpenSSL reads the socket in big gulps and may
+ * keep whole records that epoll cannot see: tls_more says the loop stopped
+ * for want of room, not because the socket was drained (on_readable then
+ * reads again).  -1 with errno EAGAIN: nothing yet; -2: failed (reported). */
+static ssize_t
+conn_read(struct conn *c)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	if (c->ssl == NULL) {
+		n = read(c->fd, rbuf, RBUFLEN);
+		if (n > 0)
+			wire_rx += (uint64_t)n;
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			conn_fail(c, "read: %s", strerror(errno));
+			return (-2);
+		}
+		return (n);
+	}
+	c->tls_more = false;
+	for (;;) {
+		int r, e;
+
+		if (RBUFLEN - got < TLSREC) {
+			c->tls_more = true;
+			break;
+		}
+		ERR_clear_error();
+		r = SSL_read(c->ssl, rbuf + got, (int)(RBUFLEN - got));
+		if (r > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_READ)
+			break;
+		if (e == SSL_ERROR_WANT_WRITE) {
+			set_events(c, EPOLLIN | EPOLLOUT);
+			break;
+		}
+		if (e == SSL_ERROR_ZERO_RETURN) {
+			if (got > 0)
+				break;	/* EOF again on the next event */
+			return (0);
+		}
+		conn_fail(c, "SSL_read: %s", tls_err(e));
+		return (-2);
+	}
+	if (got == 0) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	return ((ssize_t)got);
+}
+
+static void on_readable1(struct conn *);
+
 static void
 on_readable(struct conn *c)
 {
-	ssize_t n = read(c->fd, rbuf, RBUFLEN);
+	uint32_t gen = c->gen;
+
+	do
+		on_readable1(c);
+	while (phase != P_END && c->gen == gen && c->state != C_FREE &&
+	    c->ssl != NULL && (SSL_pending(c->ssl) > 0 ||
+	    (c->tls_more && SSL_has_pending(c->ssl))));
+}
+
+static void
+on_readable1(struct conn *c)
+{
+	ssize_t n = conn_read(c);
 	const uint8_t *p = rbuf;
 
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		conn_fail(c, "read: %s", strerror(errno));
+	if (n < 0)
 		return;
-	}
 	if (n == 0) {
 		if (c->state == C_CLOSING && (o.raw || c->close_sent)) {
 			/* raw: the echo server's EOF; ws: a server that
@@ -888,11 +1348,19 @@ report(void)
 {
 	static const char *names[] = { "bulk", "pingpong", "connect", "idle" };
 	double secs = (double)(t_end - t_start) / 1e9;
+	uint32_t i;
 
 	if (t_start == 0 || t_end < t_start)
 		secs = 0;
+	for (i = 0; i < o.conns; i++)
+		tls_count(&conns[i]);		/* sessions still open */
 	printf("mode=%s proto=%s conns=%u size=%zu status=%s", names[o.mode],
-	    o.raw ? "raw" : "ws", o.conns, o.size, status);
+	    o.raw ? "raw" : o.tls ? "wss" : "ws", o.conns, o.size, status);
+	if (o.deflate)
+		printf(" payload=%s deflate=%d", o.text ? "text" : "random",
+		    o.zlevel);
+	else
+		printf(" payload=%s deflate=off", o.text ? "text" : "random");
 	switch (o.mode) {
 	case M_BULK:
 		printf(" window=%zu secs=%.3f bytes=%llu mbps=%.1f"
@@ -915,6 +1383,15 @@ report(void)
 		printf(" opened=%u verified=%u", nopen, nverified);
 		break;
 	}
+	/* everything on the socket (TLS records, frame headers, compressed
+	 * payload, handshakes), whole run, next to the payload totals
+	 * (sent=, echoed=) of the whole run */
+	printf(" wire_tx=%llu wire_rx=%llu", (unsigned long long)wire_tx,
+	    (unsigned long long)wire_rx);
+	if (o.mode == M_BULK)
+		printf(" wire_per_byte_tx=%.4f wire_per_byte_rx=%.4f",
+		    total_tx ? (double)wire_tx / (double)total_tx : 0.0,
+		    total_rx ? (double)wire_rx / (double)total_rx : 0.0);
 	if (errmsg[0]) {
 		char *s;
 
@@ -935,6 +1412,10 @@ usage(void)
 "              [--raw] [-c CONNS] [--size BYTES] [--window BYTES]\n"
 "              [--duration S] [--bytes N] [--timeout S] [--stall S]\n"
 "              [--path P] [--protocol NAME|''] [--ready-file F] [--hold S]\n"
+"              [--tls] [--deflate] [--deflate-level N] [--payload text|random]\n"
+"  --tls: wss:// (no certificate verification); --deflate: offer\n"
+"  permessage-deflate and compress every message (zlib level N, default 6);\n"
+"  --payload text: ls -l like lines instead of random bytes\n"
 "  bulk: CONNS connections, SIZE-byte binary messages (default 65536),\n"
 "        at most WINDOW bytes in flight each, for S seconds or N bytes\n"
 "  pingpong: SIZE (default 32) bytes, one in flight per connection\n"
@@ -983,6 +1464,10 @@ options(int argc, char **argv)
 		{ "hold", required_argument, NULL, 'h' },
 		{ "opening", required_argument, NULL, 'O' },
 		{ "no-nodelay", no_argument, NULL, 'N' },
+		{ "tls", no_argument, NULL, 'T' },
+		{ "deflate", no_argument, NULL, 'D' },
+		{ "deflate-level", required_argument, NULL, 'L' },
+		{ "payload", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -1017,10 +1502,27 @@ options(int argc, char **argv)
 		case 'h': o.hold = strtod(optarg, NULL); break;
 		case 'O': o.opening = (uint32_t)parse_size(optarg); break;
 		case 'N': o.nodelay = false; break;
+		case 'T': o.tls = true; break;
+		case 'D': o.deflate = true; break;
+		case 'L':
+			o.zlevel = atoi(optarg);
+			if (o.zlevel < 0 || o.zlevel > 9)
+				usage();
+			break;
+		case 'y':
+			if (strcmp(optarg, "text") == 0)
+				o.text = true;
+			else if (strcmp(optarg, "random") == 0)
+				o.text = false;
+			else
+				usage();
+			break;
 		default: usage();
 		}
 	}
 	if (optind != argc || o.port == NULL || o.conns == 0)
+		usage();
+	if (o.raw && (o.tls || o.deflate))
 		usage();
 	if (o.size == 0)
 		o.size = o.mode == M_BULK ? 65536 : 32;
@@ -1032,6 +1534,91 @@ options(int argc, char **argv)
 		o.opening = 1;
 	if (o.timeout <= 0)
 		o.timeout = (o.mode == M_IDLE ? 120 : o.duration) + 30;
+}
+
+/* A terminal session's worth of `ls -l` listings: compressible like real
+ * terminal output, not like a repeated string.  The same every run (its own
+ * seed); each connection starts at a random offset and is verified there. */
+static void
+fill_text(uint8_t *dst, size_t len)
+{
+	static const char *perms[] = { "-rw-r--r--", "-rw-r--r--",
+	    "-rw-r--r--", "-rw-------", "-rwxr-xr-x", "drwxr-xr-x",
+	    "drwxr-xr-x", "lrwxrwxrwx", "-rw-rw-r--" };
+	static const char *users[] = { "root", "alice", "bob", "www-data",
+	    "postgres", "build", "deploy", "mlee" };
+	static const char *mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *words[] = { "report", "main", "config", "index",
+	    "README", "build", "test", "util", "server", "client", "data",
+	    "backup", "notes", "image", "access", "module", "handler",
+	    "parser", "schema", "session", "cache", "worker", "bench",
+	    "vendor", "assets", "Makefile", "setup", "requirements" };
+	static const char *ext[] = { ".c", ".h", ".txt", ".log", ".json",
+	    ".md", ".py", ".tar.gz", ".png", ".conf", "", ".go", ".rs",
+	    ".yaml", ".sh", ".o" };
+	static const char *dirs[] = { "src", "lib", "var/log", "etc",
+	    "projects/web", "tmp", "build/out", "docs" };
+	uint64_t save = rng;
+	size_t off = 0;
+	unsigned line = 0;
+	char l[256];
+
+	rng = 0x9E3779B97F4A7C15ULL;	/* fixed: the same text every run */
+	while (off < len) {
+		int n, w = (int)(xrand() % 28);
+		const char *pm = perms[xrand() % 9];
+		unsigned num = xrand() % 3 == 0 ? 1 + (unsigned)(xrand() % 999) :
+		    0;
+		uint64_t size;
+
+		if (line % 40 == 0)
+			n = snprintf(l, sizeof(l), "%s@devbox:~/%s$ ls -l\n"
+			    "total %u\n", users[xrand() % 8],
+			    dirs[xrand() % 8], (unsigned)(xrand() % 90000));
+		else {
+			size = pm[0] == 'd' ? 4096 : xrand() %
+			    ((uint64_t)1 << (xrand() % 30 + 1));
+			n = snprintf(l, sizeof(l), "%s %2u %-8s %-8s %9llu %s "
+			    "%2u %02u:%02u %s%s%.0u%s%s\n", pm,
+			    pm[0] == 'd' ? (unsigned)(2 + xrand() % 20) : 1,
+			    users[xrand() % 8], users[xrand() % 4],
+			    (unsigned long long)size, mon[xrand() % 12],
+			    (unsigned)(1 + xrand() % 28),
+			    (unsigned)(xrand() % 24), (unsigned)(xrand() % 60),
+			    words[w], num ? "_" : "", num,
+			    pm[0] == 'd' ? "" : ext[xrand() % 16],
+			    pm[0] == 'l' ? " -> ../shared/lib" : "");
+		}
+		if (n <= 0)
+			break;
+		if ((size_t)n > len - off)
+			n = (int)(len - off);
+		memcpy(dst + off, l, (size_t)n);
+		off += (size_t)n;
+		line++;
+	}
+	rng = save;
+}
+
+static int
+tls_init(void)
+{
+	sslctx = SSL_CTX_new(TLS_client_method());
+	if (sslctx == NULL) {
+		fprintf(stderr, "wsload: SSL_CTX_new: %s\n", tls_err(0));
+		return (-1);
+	}
+	SSL_CTX_set_verify(sslctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_mode(sslctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* a peer that closes without close_notify: plain EOF */
+	SSL_CTX_set_options(sslctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* read the socket 256 KiB at a time, not 5 bytes of record header
+	 * and then the record: a third of the read(2) calls */
+	SSL_CTX_set_read_ahead(sslctx, 1);
+	SSL_CTX_set_default_read_buffer_len(sslctx, RBUFLEN);
+	return (0);
 }
 
 int
@@ -1060,12 +1647,26 @@ main(int argc, char **argv)
 		return (1);
 	}
 	/* doubled, so any slice up to PATLEN bytes is contiguous */
-	for (i = 0; i < PATLEN / 8; i++) {
-		uint64_t v = xrand();
+	if (o.text)
+		fill_text(pat, PATLEN);
+	else
+		for (i = 0; i < PATLEN / 8; i++) {
+			uint64_t v = xrand();
 
-		memcpy(pat + 8 * (size_t)i, &v, 8);
-	}
+			memcpy(pat + 8 * (size_t)i, &v, 8);
+		}
 	memcpy(pat + PATLEN, pat, PATLEN);
+	if (o.deflate) {
+		zcap = o.size + o.size / 8 + 4096;
+		zbuf = malloc(zcap);
+		zout = malloc(ZOUTLEN);
+		if (zbuf == NULL || zout == NULL) {
+			perror("wsload: malloc");
+			return (1);
+		}
+	}
+	if (o.tls && tls_init() == -1)
+		return (1);
 	unit = o.size + 14;
 	rcap = o.mode == M_BULK ? o.window + unit * (o.window / o.size + 2) +
 	    256 : 4096;
@@ -1128,6 +1729,10 @@ main(int argc, char **argv)
 				continue;	/* stale event for a closed fd */
 			if (c->state == C_CONNECTING) {
 				finish_connect(c);
+				continue;
+			}
+			if (c->state == C_TLS) {
+				tls_step(c);
 				continue;
 			}
 			if (evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR))

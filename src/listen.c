@@ -101,11 +101,13 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				log_warn("accept on %s", l->name);
 			return;
 		}
-		/* Descriptors come lowest first: one this high means the
-		 * connections we have would find none for their backends
-		 * (a socket each, or three pipes for a program). */
-		if (fd_limit > 0 &&
-		    (long)fd * fds_per_conn >= fd_limit - FD_RESERVE) {
+		/* Descriptors come lowest first, so fd tells how many are
+		 * in use: accept only while what is left covers the
+		 * backends (a socket, or three pipes for a program) of the
+		 * connections still on their way there, this one too. */
+		if (fd_limit > 0 && fd_limit - fd < FD_RESERVE +
+		    (long)(srv->nconns - srv->nactive + 1) *
+		    (fds_per_conn - 1)) {
 			close(fd);
 			pause_accepting(srv, l->name);
 			return;
