@@ -1,0 +1,598 @@
+/*
+ * conn_http.c - a connection's request phase: the PROXY header, the request
+ * head and its checks (peer, auth, origin, route, limits, deflate offer), the
+ * 101 answer or an HTTP error, and plain requests: help text, static files.
+ * It starts no watcher: conn.c does, and its conn_set_timer() sets deadlines.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "conn.h"
+#include "netaddr.h"
+#include "origin.h"
+#include "tokenfile.h"
+#include "proxy.h"
+#include "static.h"
+#include "tls.h"
+#include "log.h"
+#include "server.h"
+#include "conn_int.h"
+
+#define MAX_HEADERS	100
+#define RESPONSE_TIMEOUT 60.	/* seconds without progress on a file */
+
+void
+conn_set_peer(struct conn *c, const struct sockaddr *sa)
+{
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+
+	if (sa->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, c->peer_addr,
+		    sizeof(c->peer_addr));
+		snprintf(c->peer_port, sizeof(c->peer_port), "%u",
+		    ntohs(sin->sin_port));
+		snprintf(c->peer, sizeof(c->peer), "%s:%s", c->peer_addr,
+		    c->peer_port);
+	} else if (sa->sa_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, c->peer_addr,
+		    sizeof(c->peer_addr));
+		snprintf(c->peer_port, sizeof(c->peer_port), "%u",
+		    ntohs(sin6->sin6_port));
+		snprintf(c->peer, sizeof(c->peer), "[%s]:%s", c->peer_addr,
+		    c->peer_port);
+	} else {
+		snprintf(c->peer_addr, sizeof(c->peer_addr), "local");
+		snprintf(c->peer, sizeof(c->peer), "local");
+	}
+}
+
+/* Copy a request path for the log: printable ASCII only, cut if long. */
+static void
+copy_path(char *out, size_t outlen, const char *p, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 4 < outlen; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch > 0x20 && ch < 0x7f && ch != '%' && ch != '"')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "%%%02X",
+			    ch);
+	}
+	if (i < len && outlen > 4)
+		memcpy(out + (o < outlen - 4 ? o : outlen - 4), "...",
+		    4);
+	else
+		out[o] = '\0';
+}
+
+/*
+ * Refuse the request with an HTTP error, then linger so the reply is not
+ * lost to a reset.
+ */
+static void
+http_reply(struct conn *c, int status, const char *why, const char *extra,
+    bool log)
+{
+	char reply[1024];
+	int n;
+
+	if (log)
+		log_warnx("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer,
+		    status, http_reason(status), why);
+	c->be.ops->close(&c->be);
+	buf_free(&c->rx);
+	buf_free(&c->wire);
+	free(c->reply);
+	c->reply = NULL;
+	n = handshake_error(reply, sizeof(reply), status, extra, NULL);
+	if (n > 0)
+		buf_append(&c->wire, reply, (size_t)n);
+	c->state = CONN_HTTP_ERROR;
+	conn_set_timer(c, c->srv->cfg->close_timeout);
+}
+
+void
+conn_http_error(struct conn *c, int status, const char *why, const char *extra)
+{
+	http_reply(c, status, why, extra, true);
+}
+
+/* A limit refuses the upgrade: 503, logged at most once a second. */
+static void
+limit_refuse(struct conn *c, const char *why)
+{
+	struct server *srv = c->srv;
+	ev_tstamp now = ev_now(srv->loop);
+
+	if (now - srv->limit_logged >= 1.) {
+		if (srv->limit_suppressed > 0)
+			log_warnx("%u more connection(s) refused by limits",
+			    srv->limit_suppressed);
+		srv->limit_logged = now;
+		srv->limit_suppressed = 0;
+		http_reply(c, 503, why, "Retry-After: 1\r\n", true);
+	} else {
+		srv->limit_suppressed++;
+		http_reply(c, 503, why, "Retry-After: 1\r\n", false);
+	}
+}
+
+/* --max-connections and --max-connections-per-ip; 0 when within them. */
+static const char *
+over_limit(struct conn *c)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct conn *o;
+	unsigned n = 0;
+
+	if (cfg->max_conns > 0 && c->srv->nactive >= cfg->max_conns)
+		return ("--max-connections reached");
+	if (cfg->max_conns_ip == 0)
+		return (NULL);
+	for (o = c->srv->conns; o != NULL; o = o->next)
+		if (o->counted && strcmp(o->peer_addr, c->peer_addr) == 0)
+			n++;
+	return (n >= cfg->max_conns_ip ?
+	    "--max-connections-per-ip reached" : NULL);
+}
+
+/* Behind a trusted proxy the client's address is the one it reports. */
+static void
+front_door_peer(struct conn *c, const struct http_request *req)
+{
+	struct server *srv = c->srv;
+	char addr[NETADDR_STRLEN];
+	size_t i;
+	int h;
+
+	for (i = 0; i < srv->ntrusted; i++)
+		if (netaddr_cidr_match(&srv->trusted[i],
+		    (struct sockaddr *)&c->peer_sa))
+			break;
+	if (i == srv->ntrusted)
+		return;
+	/* X-Forwarded-For first: what nginx and HAProxy append to; a
+	 * Forwarded header only when there is none (a proxy that only
+	 * appends to one of them passes the client's other one along). */
+	if (netaddr_xff(req, addr, sizeof(addr)) == -1 &&
+	    netaddr_forwarded(req, addr, sizeof(addr)) == -1)
+		return;
+	/* TLS ended at the proxy: the browser's Origin says https. */
+	if ((h = http_find_header(req, "X-Forwarded-Proto", 0)) >= 0 &&
+	    http_token_eq(req->headers[h].value, req->headers[h].value_len,
+	    "https"))
+		c->forwarded_tls = true;
+	log_debug("#%" PRIu64 " peer=%s forwarded for %s", c->id, c->peer,
+	    addr);
+	snprintf(c->peer_addr, sizeof(c->peer_addr), "%s", addr);
+	snprintf(c->peer_port, sizeof(c->peer_port), "0");
+	snprintf(c->peer, sizeof(c->peer), strchr(addr, ':') != NULL ?
+	    "[%s]" : "%s", addr);
+}
+
+/*
+ * --origin and --same-origin; NULL when the Origin may connect.  A request
+ * without Origin comes from no browser, so no other site can have made it.
+ */
+static const char *
+front_door_origin(struct conn *c, const struct handshake *hs)
+{
+	const struct config *cfg = c->srv->cfg;
+	size_t n = 0;
+
+	if ((cfg->origins == NULL && !cfg->same_origin) || hs->origin == NULL)
+		return (NULL);
+	while (cfg->origins != NULL && cfg->origins[n] != NULL)
+		n++;
+	if (n > 0 && origin_allowed(hs->origin, hs->origin_len,
+	    (const char *const *)cfg->origins, n))
+		return (NULL);
+	if (cfg->same_origin && origin_same(hs->origin, hs->origin_len,
+	    hs->host, hs->host_len, c->tls || c->forwarded_tls))
+		return (NULL);
+	return ("Origin not allowed");
+}
+
+/* The token of a request: ?token=, else the path's last segment. */
+static bool
+request_token(const struct handshake *hs, char *out, size_t len)
+{
+	const char *seg;
+	size_t n;
+
+	if (hs->query != NULL &&
+	    tokens_from_query(hs->query, hs->query_len, out, len) == 0)
+		return (true);
+	seg = hs->path + hs->path_len;
+	while (seg > hs->path && seg[-1] != '/')
+		seg--;
+	n = (size_t)(hs->path + hs->path_len - seg);
+	if (n == 0 || n >= len)
+		return (false);
+	memcpy(out, seg, n);
+	out[n] = '\0';
+	return (true);
+}
+
+/* Where this upgrade goes: --route, --token-file or the default. */
+static const struct target *
+front_door_target(struct conn *c, const struct handshake *hs)
+{
+	const struct config *cfg = c->srv->cfg;
+	const struct target *t = config_route(cfg, hs->path, hs->path_len);
+	const char *dest;
+	char token[256], err[200];
+
+	if (c->srv->tokens == NULL || (t != NULL && t != &cfg->connect))
+		return (t);
+	if (!request_token(hs, token, sizeof(token)) ||
+	    (dest = tokenfile_lookup(c->srv->tokens, ev_now(c->srv->loop),
+	    token, strlen(token))) == NULL)
+		return (t);
+	if ((c->own_target = calloc(1, sizeof(*c->own_target))) == NULL ||
+	    config_parse_target(dest, false, c->own_target, err,
+	    sizeof(err)) == -1) {
+		log_warnx("#%" PRIu64 " token target '%s': %s", c->id, dest,
+		    c->own_target != NULL ? err : "out of memory");
+		return (NULL);
+	}
+	return (c->own_target);
+}
+
+/*
+ * permessage-deflate when the client offers it and --deflate allows; ext
+ * gets the answer's header line (or ""). Not with the base64 subprotocol,
+ * whose text is decoded as it streams.  -1 when memory is short.
+ */
+static int
+negotiate_deflate(struct conn *c, const struct http_request *req, char *ext,
+    size_t extlen)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct pmd_config pc = { cfg->deflate, cfg->deflate_level, 15, false };
+	struct pmd_params params;
+	char answer[PMD_ANSWER_MAX];
+
+	ext[0] = '\0';
+	if (!cfg->deflate || c->proto == HS_PROTO_BASE64 ||
+	    pmd_negotiate(req, &pc, &params, answer, sizeof(answer)) != 1)
+		return (0);
+	if ((c->pmd = calloc(1, sizeof(*c->pmd))) == NULL)
+		return (-1);
+	c->pmd->params = params;
+	/* zlib state is allocated by the first message that needs it. */
+	if (pmd_inflate_init(&c->pmd->inf, params.client_window_bits,
+	    params.client_no_context_takeover) != 0 ||
+	    pmd_deflate_init(&c->pmd->def, cfg->deflate_level,
+	    params.server_window_bits, params.server_no_context_takeover) !=
+	    0) {
+		free(c->pmd);
+		c->pmd = NULL;
+		return (-1);
+	}
+	c->msg.parser.rsv1_ok = true;
+	snprintf(ext, extlen, "Sec-WebSocket-Extensions: %s\r\n", answer);
+	return (0);
+}
+
+/* Extra header lines for an answer: --header's, then the answer's own. */
+static const char *
+extra_headers(struct conn *c, char *buf, size_t len, const char *own)
+{
+	const char *user = c->srv->cfg->headers;
+
+	if (user == NULL)
+		return (own);
+	snprintf(buf, len, "%s%s", user, own != NULL ? own : "");
+	return (buf);
+}
+
+static void
+reply_status(struct conn *c, int status, const char *why, const char *own)
+{
+	char extra[2048];
+
+	conn_http_error(c, status, why, extra_headers(c, extra, sizeof(extra),
+	    own));
+}
+
+/* The request path: the target up to '?', for plain requests. */
+static size_t
+target_path_len(const struct http_request *req)
+{
+	const char *q = memchr(req->target, '?', req->target_len);
+
+	return (q != NULL ? (size_t)(q - req->target) : req->target_len);
+}
+
+static const char help_text[] =
+    "wsbridge " WSB_VERSION ": this address is a WebSocket endpoint.\n"
+    "Connect to it with a WebSocket client (ws:// or wss://); see\n"
+    "wsbridge(1) for what it bridges to.\n";
+
+/* A request without Upgrade: a static file, the help text, or an error. */
+static void
+serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct static_file f;
+	char head[2048], extra[1024], location[1024];
+	const char *own;
+	bool head_only;
+	size_t plen = target_path_len(req);
+	int n, status;
+
+	head_only = http_token_eq(req->method, req->method_len, "HEAD");
+	if (!head_only && !http_token_eq(req->method, req->method_len,
+	    "GET")) {
+		reply_status(c, 405, "method not allowed", "Allow: GET, HEAD\r\n");
+		return;
+	}
+	if (cfg->static_dir == NULL) {
+		if (plen == 1 && req->target[0] == '/') {
+			buf_free(&c->rx);
+			n = handshake_error(head, sizeof(head), 200,
+			    extra_headers(c, extra, sizeof(extra), NULL),
+			    help_text);
+			if (n > 0)
+				buf_append(&c->wire, head, (size_t)n);
+			c->state = CONN_HTTP_ERROR;
+			conn_set_timer(c, cfg->close_timeout);
+			return;
+		}
+		reply_status(c, 426, "not a WebSocket upgrade request",
+		    "Upgrade: websocket\r\n");
+		return;
+	}
+	status = static_open(c->srv->static_root, req->target, plen, &f,
+	    location, sizeof(location));
+	if (status == 301) {
+		snprintf(extra, sizeof(extra), "Location: %.900s\r\n",
+		    location);
+		reply_status(c, 301, "moved", extra);
+		return;
+	}
+	if (status != 0) {
+		reply_status(c, status, status == 404 ? "no such file" :
+		    "forbidden", NULL);
+		return;
+	}
+	own = extra_headers(c, extra, sizeof(extra), NULL);
+	n = static_head(head, sizeof(head), req, &f, c->keep_alive, own,
+	    &status);
+	if (n < 0) {
+		close(f.fd);
+		reply_status(c, 500, "answer too large", NULL);
+		return;
+	}
+	buf_consume(&c->rx, headlen);
+	buf_append(&c->wire, head, (size_t)n);
+	log_info("#%" PRIu64 " peer=%s%s%s %s %s %d %lld", c->id, c->peer,
+	    c->user != NULL ? " user=" : "", c->user != NULL ? c->user : "",
+	    head_only ? "HEAD" : "GET", c->path, status,
+	    head_only || status == 304 ? 0LL : (long long)f.size);
+	if (head_only || status == 304 || f.size == 0)
+		close(f.fd);
+	else {
+		c->file_fd = f.fd;
+		c->file_off = 0;
+		c->file_left = f.size;
+	}
+	c->state = CONN_HTTP_RESPONSE;
+	conn_set_timer(c, RESPONSE_TIMEOUT);
+}
+
+void
+conn_try_handshake(struct conn *c)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct http_header hdrs[MAX_HEADERS];
+	struct http_request req;
+	struct handshake hs;
+	struct backend_req breq;
+	const struct target *target;
+	char dn[256], extra[1024], ext[PMD_ANSWER_MAX + 40];
+	const char *why;
+	char reply[1536];
+	int r, n, status;
+
+	memset(&req, 0, sizeof(req));
+	req.headers = hdrs;
+	r = http_parse_request((const char *)buf_data(&c->rx),
+	    buf_len(&c->rx), &req, MAX_HEADERS);
+	if (r == HTTP_INCOMPLETE) {
+		if (buf_len(&c->rx) >= cfg->max_header)
+			conn_http_error(c, 431, "request head too large", NULL);
+		return;
+	}
+	if (r < 0) {
+		conn_http_error(c, -r, r == -431 ? "too many header fields" :
+		    "malformed request", NULL);
+		return;
+	}
+	if ((size_t)r > cfg->max_header) {
+		conn_http_error(c, 431, "request head too large", NULL);
+		return;
+	}
+	copy_path(c->path, sizeof(c->path), req.target, req.target_len);
+	c->keep_alive = req.minor_version >= 1 ?
+	    !http_list_has(&req, "Connection", "close") :
+	    http_list_has(&req, "Connection", "keep-alive");
+	front_door_peer(c, &req);
+	if (c->srv->auth != NULL) {
+		if ((c->user = auth_check(c->srv->auth, &req)) == NULL) {
+			reply_status(c, 401, "authentication required",
+			    "WWW-Authenticate: Basic realm=\"wsbridge\", "
+			    "charset=\"UTF-8\"\r\n");
+			return;
+		}
+	}
+	/* No Upgrade header at all: a plain request (an Upgrade to
+	 * something else is a bad upgrade: handshake_check says 400). */
+	if (!handshake_is_upgrade(&req) &&
+	    http_find_header(&req, "Upgrade", 0) < 0) {
+		serve_plain(c, &req, (size_t)r);
+		return;
+	}
+	if ((status = handshake_check(&req, &hs, &why)) != 0) {
+		reply_status(c, status, why, status == 405 ?
+		    "Allow: GET\r\n" : NULL);
+		return;
+	}
+	copy_path(c->path, sizeof(c->path), hs.path, hs.path_len);
+	if ((why = front_door_origin(c, &hs)) != NULL) {
+		reply_status(c, 403, why, NULL);
+		return;
+	}
+	if ((target = front_door_target(c, &hs)) == NULL) {
+		reply_status(c, 404, "no route for this path", NULL);
+		return;
+	}
+	c->proto = hs.subproto;
+	if (negotiate_deflate(c, &req, ext, sizeof(ext)) == -1) {
+		conn_http_error(c, 500, "out of memory", NULL);
+		return;
+	}
+	if ((n = handshake_response(reply, sizeof(reply), &hs,
+	    extra_headers(c, extra, sizeof(extra), ext))) < 0 ||
+	    (c->reply = strndup(reply, (size_t)n)) == NULL) {
+		conn_http_error(c, 500, "out of memory", NULL);
+		return;
+	}
+	if ((why = over_limit(c)) != NULL) {
+		limit_refuse(c, why);
+		return;
+	}
+	memset(&breq, 0, sizeof(breq));
+	breq.req = &req;
+	breq.hs = &hs;
+	breq.peer_addr = c->peer_addr;
+	breq.peer_port = c->peer_port;
+	breq.remote_user = c->user;
+	breq.conn_id = c->id;
+	breq.tls = c->tls;
+	if (c->tls && transport_tls_peer(&c->t, dn, sizeof(dn)) == 0) {
+		breq.client_dn = dn;
+		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
+	}
+	c->lines = target->lines;
+	backend_init(&c->be, c->srv->loop, backend_ops_for(target),
+	    conn_on_backend_event, c);
+	/* The request is still in rx: the backend reads it during open. */
+	if (c->be.ops->open(&c->be, target, &breq) == -1) {
+		reply_status(c, c->be.fail_status, c->be.error, NULL);
+		return;
+	}
+	/* What follows the head is WebSocket data: it stays in rx. */
+	buf_consume(&c->rx, (size_t)r);
+	c->counted = true;
+	c->srv->nactive++;
+	c->state = CONN_CONNECTING;
+	conn_set_timer(c, cfg->connect_timeout);
+}
+
+/*
+ * Send more of a static file: sendfile(2) on plain sockets, through the
+ * transport's buffer under TLS.  0 to go on, -1 to stop (blocked, failed).
+ */
+int
+conn_send_file(struct conn *c)
+{
+	uint8_t chunk[16384];
+	struct iovec iov = { NULL, 0 };
+	ssize_t n;
+	size_t want;
+
+	if (c->tls) {
+		want = c->file_left < (off_t)sizeof(chunk) ?
+		    (size_t)c->file_left : sizeof(chunk);
+		if (c->t.pending > 0)
+			n = transport_writev(&c->t, &iov, 0);
+		else if ((n = pread(c->file_fd, chunk, want,
+		    c->file_off)) > 0) {
+			iov.iov_base = chunk;
+			iov.iov_len = (size_t)n;
+			n = transport_writev(&c->t, &iov, 1);
+		} else if (n == 0)
+			errno = EIO;	/* the file shrank */
+	} else {
+		off_t off = c->file_off;
+
+		want = c->file_left < (off_t)(1 << 20) ?
+		    (size_t)c->file_left : (1 << 20);
+		if ((n = sendfile(c->t.fd, c->file_fd, &off, want)) == 0)
+			errno = EIO;	/* the file shrank */
+	}
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return (-1);
+		log_info("#%" PRIu64 " sending %s: %s", c->id, c->path,
+		    strerror(errno));
+		conn_client_finish(c);
+		return (-1);
+	}
+	c->file_off += n;
+	c->file_left -= n;
+	/* A slow reader is cut only when it makes no progress at all. */
+	conn_set_timer(c, RESPONSE_TIMEOUT);
+	return (0);
+}
+
+/*
+ * The PROXY protocol header comes before anything else, TLS included, so
+ * it is read from the socket itself: peeked, and consumed only as far as
+ * it goes.  Returns 0 while it is being read (or done), -1 when it is bad.
+ */
+int
+conn_read_proxy_header(struct conn *c)
+{
+	struct proxy_info info;
+	uint8_t *p;
+	size_t avail, have = buf_len(&c->proxybuf), take;
+	ssize_t n;
+	int r;
+
+	if ((p = buf_reserve(&c->proxybuf, &avail)) == NULL || avail == 0)
+		return (-1);
+	do
+		n = recv(c->t.fd, p, avail < 4096 ? avail : 4096, MSG_PEEK);
+	while (n == -1 && errno == EINTR);
+	if (n == 0) {
+		c->client_eof = true;
+		return (0);
+	}
+	if (n < 0)
+		return (errno == EAGAIN ? 0 : -1);
+	r = proxy_parse(buf_data(&c->proxybuf), have + (size_t)n, &info);
+	if (r < 0)
+		return (-1);
+	/* All peeked bytes are header bytes until it is complete. */
+	take = r > 0 ? (size_t)r - have : (size_t)n;
+	if (recv(c->t.fd, p, take, 0) != (ssize_t)take)
+		return (-1);
+	if (r == 0) {
+		buf_commit(&c->proxybuf, take);
+		return (0);
+	}
+	buf_free(&c->proxybuf);
+	c->proxy_pending = false;
+	if (!info.local)
+		conn_set_peer(c, (struct sockaddr *)&info.src);
+	log_debug("#%" PRIu64 " PROXY header: client %s", c->id, c->peer);
+	return (0);
+}

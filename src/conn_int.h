@@ -1,0 +1,138 @@
+/*
+ * conn_int.h - private to conn.c, conn_http.c and conn_ws.c, the three files
+ * one connection is made of: what they call in each other.  Nothing else
+ * includes it; the rest of the server sees only conn.h.
+ */
+#ifndef WSB_CONN_INT_H
+#define WSB_CONN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "backend.h"
+#include "conn.h"
+#include "ws_msg.h"
+
+/* Room kept in wire so a pong and our close always fit. */
+#define WIRE_RESERVE	(2 * (WS_CONTROL_MAX + 4))
+
+enum rx_result {
+	RX_MORE,		/* all parsed: waiting for bytes */
+	RX_BLOCKED,		/* stopped: the output side is full */
+	RX_DONE			/* no more client input is wanted */
+};
+
+/* conn.c */
+
+/* conn_set_timer(c, secs): (re)arm the connection's one timer for secs. */
+void	conn_set_timer(struct conn *, double);
+
+/*
+ * conn_begin_close(c, code, reason, drain, by): start the close handshake
+ * (CONN_CLOSING, close timeout): our close frame with code and reason goes
+ * out after the frame being written and, with drain, after what the backend
+ * already sent.  by ("client", "server", "backend") is logged as the closer
+ * unless one is set.  Does nothing once a close is under way.
+ */
+void	conn_begin_close(struct conn *, uint16_t, const char *, bool,
+	    const char *);
+
+/*
+ * conn_protocol_error(c, code, reason): the client broke the protocol: log
+ * reason (debug), take no more client input and close with code.
+ */
+void	conn_protocol_error(struct conn *, uint16_t, const char *);
+
+/*
+ * conn_client_finish(c): the client side is finished: its watchers stopped,
+ * its socket closed, its output dropped.  An open connection goes to
+ * CONN_CLOSING, bounding the time the backend gets to take the rest.
+ */
+void	conn_client_finish(struct conn *);
+
+/*
+ * conn_on_backend_event(b, ev): the callback conn_try_handshake() gives
+ * backend_init(): connected (queue the 101), failed (502), readable; then
+ * one conn step.
+ */
+void	conn_on_backend_event(struct backend *, enum backend_event);
+
+/* conn_http.c */
+
+/*
+ * conn_set_peer(c, sa): fill c->peer, peer_addr and peer_port (for the log
+ * and the backend) from the socket's peer address.
+ */
+void	conn_set_peer(struct conn *, const struct sockaddr *);
+
+/*
+ * conn_read_proxy_header(c): read the PROXY protocol header, which comes
+ * before anything else, TLS included: peeked from the socket and consumed
+ * only as far as it goes.  Returns 0 while it is being read (or done), -1
+ * when it is bad.
+ */
+int	conn_read_proxy_header(struct conn *);
+
+/*
+ * conn_try_handshake(c): parse the request head in c->rx.  Once it is whole,
+ * answer it (an HTTP error, the help text, a static file) or, for an upgrade
+ * that passes every check, keep the 101 in c->reply, open the backend and go
+ * to CONN_CONNECTING.  Incomplete: nothing changes.
+ */
+void	conn_try_handshake(struct conn *);
+
+/*
+ * conn_http_error(c, status, why, extra): refuse with status (extra: more
+ * header lines, or NULL), logging why; closes the backend, drops the
+ * buffers, then lingers in CONN_HTTP_ERROR so the reply is not lost.
+ */
+void	conn_http_error(struct conn *, int, const char *, const char *);
+
+/*
+ * conn_send_file(c): send more of a static file: sendfile(2) on plain
+ * sockets, through the transport's buffer under TLS.  0 to go on, -1 to stop
+ * (blocked, failed).
+ */
+int	conn_send_file(struct conn *);
+
+/* conn_ws.c */
+
+/*
+ * conn_drop_frombe(c): backend bytes will not reach the client: drop them,
+ * keeping only what the frame under way still has to send.
+ */
+void	conn_drop_frombe(struct conn *);
+
+/*
+ * conn_queue_control(c, opcode, data, len): append a control frame to
+ * c->wire; conn_process_rx() keeps WIRE_RESERVE free, so it fits.
+ */
+void	conn_queue_control(struct conn *, uint8_t, const uint8_t *, size_t);
+
+/*
+ * conn_process_rx(c): parse what the client sent and hand payload to the
+ * backend buffer, answering pings and a close.  Returns RX_MORE when all is
+ * parsed, RX_BLOCKED when the output side is full, RX_DONE when no more
+ * client input is wanted.
+ */
+enum rx_result conn_process_rx(struct conn *);
+
+/*
+ * conn_flush_backend(c): write c->tobe to the backend until it would block;
+ * on a write error the backend gets EOF and the rest is dropped.
+ */
+void	conn_flush_backend(struct conn *);
+
+/*
+ * conn_flush_client(c): write what is ready for the client: wire bytes, then
+ * data frames (or a static file), then our close.  A write error finishes the
+ * client side.
+ */
+void	conn_flush_client(struct conn *);
+
+/* conn_has_output(c): whether anything is waiting to go to the client. */
+bool	conn_has_output(const struct conn *);
+
+#endif
