@@ -441,6 +441,9 @@ update_watchers(struct conn *c)
 		if (c->read_wants_write && rd)
 			wr = true;
 	}
+	/* Input OpenSSL already holds gets no readiness event: make one. */
+	if (rd && c->t.read_pending)
+		ev_feed_event(loop, &c->crio, EV_READ);
 	if (rd != (ev_is_active(&c->crio) != 0)) {
 		if (rd)
 			ev_io_start(loop, &c->crio);

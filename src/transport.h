@@ -29,6 +29,9 @@ struct transport {
 	int		want;		/* TRANSPORT_WANT_* after EAGAIN */
 	size_t		pending;	/* accepted bytes not yet on the wire;
 					   writev with no iovecs pushes them */
+	int		read_pending;	/* input already read from the socket
+					   (TLS records): no readiness event
+					   will announce it */
 	void		*impl;		/* TLS state, NULL for plain */
 	char		errmsg[160];	/* why the last call failed (TLS) */
 };
