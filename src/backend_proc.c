@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "cgi_env.h"
 #include "handshake.h"
+#include "http.h"
 #include "log.h"
 #include "server.h"
 
@@ -313,25 +314,13 @@ set_nonblock(int fd)
 	return (fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK));
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* Percent-decode one path segment; NUL and '/' may not be encoded. */
 static void
 decode_segment(const char *s, size_t len, char *out, size_t outlen,
     bool *bad)
 {
 	size_t i, o = 0;
-	int hi, lo, v;
+	int v;
 
 	*bad = true;
 	for (i = 0; i < len; i++) {
@@ -341,10 +330,8 @@ decode_segment(const char *s, size_t len, char *out, size_t outlen,
 			out[o++] = s[i];
 			continue;
 		}
-		if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
-		    (lo = hexval(s[i + 2])) < 0)
+		if ((v = http_pct_byte(s + i, len - i)) < 0)
 			return;
-		v = hi * 16 + lo;
 		if (v == 0 || v == '/')
 			return;
 		out[o++] = (char)v;

@@ -122,16 +122,12 @@ decode_path(const char *p, size_t len)
 {
 	char *out, *o;
 	size_t i;
+	int v;
 
 	if ((out = malloc(len + 1)) == NULL)
 		return (NULL);
 	for (i = 0, o = out; i < len; i++) {
-		if (p[i] == '%' && i + 2 < len &&
-		    isxdigit((unsigned char)p[i + 1]) &&
-		    isxdigit((unsigned char)p[i + 2])) {
-			char hex[3] = { p[i + 1], p[i + 2], '\0' };
-			long v = strtol(hex, NULL, 16);
-
+		if ((v = http_pct_byte(p + i, len - i)) >= 0) {
 			if (v < 0x20 || v == 0x7f) {
 				/* A control byte: not worth decoding. */
 				memcpy(out, p, len);

@@ -348,3 +348,26 @@ http_reason(int status)
 			return (reasons[i].reason);
 	return ("Unknown");
 }
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+http_pct_byte(const char *p, size_t left)
+{
+	int hi, lo;
+
+	if (left < 3 || p[0] != '%' || (hi = hexval(p[1])) < 0 ||
+	    (lo = hexval(p[2])) < 0)
+		return (-1);
+	return (hi << 4 | lo);
+}

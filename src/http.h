@@ -67,6 +67,13 @@ bool	http_list_has(const struct http_request *, const char *, const char *);
 bool	http_list_next(const char *, size_t, size_t *, const char **,
 	    size_t *);
 
+/*
+ * http_pct_byte(p, left): the byte a percent escape at p ('%' and two hex
+ * digits, within the left bytes from p) stands for, or -1 when it is not
+ * one.  Callers decide which bytes they accept.
+ */
+int	http_pct_byte(const char *, size_t);
+
 /* http_reason(status): the reason phrase for status ("Bad Request"). */
 const char *http_reason(int);
 

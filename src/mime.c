@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "http.h"
 #include "mime.h"
 
 #define TEXT(t)	t "; charset=utf-8"
@@ -84,25 +85,12 @@ mime_type(const char *path, size_t len)
 	return (MIME_DEFAULT);
 }
 
-static int
-hexval(char c)
-{
-
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 int
 static_path(const char *target, size_t len, char *out, size_t outlen)
 {
 	size_t i, k = 0, seg;
 	unsigned char c;
-	int hi, lo;
+	int v;
 
 	if (len == 0 || target[0] != '/' || outlen == 0)
 		return (-1);
@@ -123,11 +111,9 @@ static_path(const char *target, size_t len, char *out, size_t outlen)
 			if (c == '?' || c == '#')
 				return (-1);
 			if (c == '%') {
-				if (len - i < 3 ||
-				    (hi = hexval(target[i + 1])) < 0 ||
-				    (lo = hexval(target[i + 2])) < 0)
+				if ((v = http_pct_byte(target + i, len - i)) < 0)
 					return (-1);
-				c = (unsigned char)(hi << 4 | lo);
+				c = (unsigned char)v;
 				i += 2;
 				/* An encoded '/' would join segments. */
 				if (c == '/')

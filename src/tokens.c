@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "tokens.h"
 
 #define UNIX_PATH_MAX	108	/* sizeof(sun_path) on Linux */
@@ -297,19 +298,6 @@ tokens_lookup(const struct tokens *t, const char *token, size_t len)
 	return (NULL);
 }
 
-static int
-hexval(char c)
-{
-
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /*
  * form_decode(s, n, out, outlen): application/x-www-form-urlencoded
  * decoding of s[0..n) into out, NUL-terminated.  Returns the decoded
@@ -319,7 +307,7 @@ static long
 form_decode(const char *s, size_t n, char *out, size_t outlen)
 {
 	size_t i, k = 0;
-	int hi, lo;
+	int v;
 	char c;
 
 	for (i = 0; i < n; i++) {
@@ -327,10 +315,9 @@ form_decode(const char *s, size_t n, char *out, size_t outlen)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {
-			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if ((v = http_pct_byte(s + i, n - i)) < 0)
 				return (-1);
-			c = (char)(hi << 4 | lo);
+			c = (char)v;
 			i += 2;
 		}
 		if (c == '\0' || k + 1 >= outlen)
