@@ -67,6 +67,9 @@ rx_room(struct conn *c, size_t *room)
 			return (false);
 		avail--;
 	}
+	/* Under base64 only text arrives (binary is refused before it is
+	 * delivered), and n characters decode to at most n / 4 * 3 + 3
+	 * bytes: deliver() checks the same bound. */
 	if (c->proto == HS_PROTO_BASE64)
 		*room = avail > 3 ? (avail - 3) / 3 * 4 : 0;
 	else
@@ -74,6 +77,20 @@ rx_room(struct conn *c, size_t *room)
 	return (true);
 }
 
+/* The most bytes deliver() writes for a chunk of len payload bytes. */
+static size_t
+deliver_size(const struct conn *c, size_t len)
+{
+	if (c->proto == HS_PROTO_BASE64)
+		return (len / 4 * 3 + 3);
+	return (len);
+}
+
+/*
+ * Copy (or decode) one payload chunk into the backend buffer.  Returns 0,
+ * -1 on invalid base64, -2 when the chunk would not fit: rx_room() and this
+ * disagree, a bug of ours, and the connection ends rather than overflow.
+ */
 static int
 deliver(struct conn *c, const struct ws_msg_ev *ev)
 {
@@ -84,7 +101,9 @@ deliver(struct conn *c, const struct ws_msg_ev *ev)
 	if (!c->backend_open || c->backend_shut || ev->len == 0)
 		return (0);
 	p = buf_reserve(&c->tobe, &avail);
-	if (c->proto == HS_PROTO_BASE64 && ev->opcode == WS_OP_TEXT) {
+	if (p == NULL || deliver_size(c, ev->len) > avail)
+		return (-2);
+	if (c->proto == HS_PROTO_BASE64) {
 		n = b64_dec_update(&c->b64, p, (const char *)ev->data,
 		    ev->len);
 		if (n < 0)
@@ -112,6 +131,21 @@ client_close_received(struct conn *c, const struct ws_msg_ev *ev)
 		    (int)ev->reason_len, ev->reason);
 	} else if (!c->close_queued)
 		conn_drop_frombe(c);	/* no point finishing the drain */
+}
+
+/*
+ * The base64 subprotocol carries bytes as base64 text (websockify's
+ * clients send nothing else); a binary message there is a client that
+ * misunderstood it, and it is refused with 1003 rather than passed raw.
+ */
+static bool
+binary_refused(struct conn *c, const struct ws_msg_ev *ev)
+{
+	if (c->proto != HS_PROTO_BASE64 || ev->opcode == WS_OP_TEXT)
+		return (false);
+	conn_protocol_error(c, WS_CLOSE_UNSUPPORTED,
+	    "binary message under the base64 subprotocol");
+	return (true);
 }
 
 /* A compressed message begins: its own UTF-8 check and size count. */
@@ -246,6 +280,8 @@ conn_process_rx(struct conn *c)
 			}
 			return (RX_MORE);
 		case WS_MSG_DATA:
+			if (binary_refused(c, &ev))
+				return (RX_DONE);
 			if (!c->in_message) {
 				c->in_message = true;
 				b64_dec_init(&c->b64);
@@ -258,13 +294,21 @@ conn_process_rx(struct conn *c)
 				c->pmd->pending = ev.len;
 				break;
 			}
-			if (deliver(c, &ev) == -1) {
-				conn_protocol_error(c, WS_CLOSE_BAD_DATA,
+			if ((r = deliver(c, &ev)) < 0) {
+				if (r == -2)
+					log_warnx("#%" PRIu64 " internal error:"
+					    " %zu payload bytes do not fit",
+					    c->id, ev.len);
+				conn_protocol_error(c, r == -2 ?
+				    WS_CLOSE_INTERNAL : WS_CLOSE_BAD_DATA,
+				    r == -2 ? "internal error" :
 				    "invalid base64 in text message");
 				return (RX_DONE);
 			}
 			break;
 		case WS_MSG_END:
+			if (binary_refused(c, &ev))
+				return (RX_DONE);
 			if (!c->in_message)
 				compressed_start(c, &ev);
 			if (ev.compressed) {

@@ -7,6 +7,8 @@
 Modes, per accepted connection (each in its own thread):
   echo      send back every byte received; on EOF flush, shut down, close
   sink      read and discard, counting
+  slow      read and discard, counting, 8 KiB every 2 ms (a backend that
+            takes its input slower than a client can send it)
   push N    send N patterned bytes as fast as the socket allows, then close
   hold      accept and never read (the connection stays open)
   close     close right after accept
@@ -33,6 +35,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 PATTERN_LEN = (1 << 20) + 7	# prime-ish period: never aligned to a buffer
 
@@ -53,12 +56,14 @@ class Log:
 			self.f.flush()
 
 
-def read_all(sock, log, k, echo):
+def read_all(sock, log, k, echo, slow=False):
 	h = hashlib.sha256()
 	n = 0
 	while True:
+		if slow:
+			time.sleep(0.002)
 		try:
-			b = sock.recv(1 << 18)
+			b = sock.recv(8192 if slow else 1 << 18)
 		except OSError as e:
 			log(f"conn {k} error recv after {n} bytes: {e}")
 			return None
@@ -110,6 +115,8 @@ def handle(sock, k, args, log):
 				sock.shutdown(socket.SHUT_WR)
 		elif mode == "sink":
 			read_all(sock, log, k, echo=False)
+		elif mode == "slow":
+			read_all(sock, log, k, echo=False, slow=True)
 		elif mode == "push":
 			do_push(sock, log, k, args.n, args.stall)
 		elif mode == "hold":
@@ -134,7 +141,7 @@ def handle(sock, k, args, log):
 
 def main():
 	ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-	ap.add_argument("mode", choices=["echo", "sink", "push", "hold",
+	ap.add_argument("mode", choices=["echo", "sink", "slow", "push", "hold",
 	    "close", "reset"])
 	ap.add_argument("n", nargs="?", type=int, default=0,
 	    help="bytes to send in push mode")

@@ -15,6 +15,10 @@ expected, 1 = not, 2 = usage):
                                      read until close: bytes, sha256, close code
   wsraw.py send [HOST] PORT --bytes N [--chunk C] --end close|abort|stall
                 [--ready-file F]     send patterned binary messages
+  wsraw.py flood [HOST] PORT --size N --count K [--text] [--protocol P]
+                [--base64]           send K messages as fast as the server
+                                     takes them, then close; print the
+                                     server's close code (or its silence)
 HOST defaults to 127.0.0.1; a HOST of the form unix:/path is not supported.
 """
 
@@ -655,6 +659,38 @@ def cmd_send(args):
 	return 0 if cf is not None and cf.close_code() == 1000 else 1
 
 
+def cmd_flood(args):
+	"""Messages back to back without reading, to a server whose backend is
+	slow: the receive path runs with little room left, again and again.
+	Prints "close=CODE" (the server's close frame) or "close=none" and
+	whether all K messages went out."""
+	host, port = hostport(args)
+	ws = connect_ws(host, port, args.timeout,
+	    **({"protocols": args.protocol} if args.protocol else {}))
+	data = pattern(args.size, 3)
+	if args.base64:
+		payload, op = base64.b64encode(data), OP_TEXT
+	else:
+		payload, op = data, OP_TEXT if args.text else OP_BINARY
+	sent = 0
+	try:
+		for _ in range(args.count):
+			ws.sock.sendall(frame(op, payload))
+			sent += 1
+		ws.send_close(1000, b"done")
+	except OSError:
+		pass		# the server closed while we were still sending
+	try:
+		cf, _, _ = ws.expect_close(reply=False)
+	except (Closed, OSError):
+		cf = None
+	code = cf.close_code() if cf is not None else "none"
+	reason = cf.payload[2:].decode(errors="replace") if cf is not None \
+	    else ""
+	print(f"close={code} sent={sent} reason={reason}")
+	return 0
+
+
 def main():
 	ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 	sub = ap.add_subparsers(dest="cmd", required=True)
@@ -694,6 +730,13 @@ def main():
 	p.add_argument("--stall", type=float, default=1.0,
 	    help="seconds without progress that count as a stall")
 	p.add_argument("--ready-file")
+	p = add("flood", cmd_flood)
+	p.add_argument("--size", type=int, required=True)
+	p.add_argument("--count", type=int, required=True)
+	p.add_argument("--text", action="store_true")
+	p.add_argument("--protocol")
+	p.add_argument("--base64", action="store_true",
+	    help="send the data base64-encoded in text messages")
 	args = ap.parse_args()
 	try:
 		sys.exit(args.fn(args))
