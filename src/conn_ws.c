@@ -191,10 +191,15 @@ inflate_pending(struct conn *c)
 		r = pmd_inflate_feed(&z->inf, buf_data(&c->rx), z->pending,
 		    z->fin, p, avail, &used, &made);
 		if (r != 0) {
-			conn_protocol_error(c, r == PMD_ERR_NOMEM ?
-			    WS_CLOSE_INTERNAL : WS_CLOSE_BAD_DATA,
-			    r == PMD_ERR_NOMEM ? "out of memory" :
-			    "invalid compressed data");
+			if (r == PMD_ERR_NOMEM)
+				conn_protocol_error(c, WS_CLOSE_INTERNAL,
+				    "out of memory");
+			else if (r == PMD_ERR_LIMIT)
+				conn_protocol_error(c, WS_CLOSE_POLICY,
+				    "too many deflate stream ends");
+			else
+				conn_protocol_error(c, WS_CLOSE_BAD_DATA,
+				    "invalid compressed data");
 			return (-1);
 		}
 		buf_consume(&c->rx, used);

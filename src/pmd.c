@@ -325,14 +325,16 @@ pmd_inflate_init(struct pmd_inflate *z, int window_bits,
 	/* peers whose zlib cannot deflate with 8 bits use 9 when told 8 */
 	z->window_bits = window_bits < 9 ? 9 : window_bits;
 	z->no_context_takeover = no_context_takeover;
+	z->credit = PMD_RESTART_BURST;
 	return (0);
 }
 
 /*
- * A final block ended the deflate stream (§7.2.3.4); what follows, if
- * anything, is a new stream.  It keeps the window even without context
+ * A final block ended the deflate stream (§7.2.3.4) and more input
+ * follows: it is a new stream.  It keeps the window even without context
  * takeover: a window more than the sender assumes never hurts, one less
- * would.  Returns 0 or a PMD_ERR_*.
+ * would.  Copying the window costs its size whatever the input, so that is
+ * charged to z->credit.  Returns 0 or a PMD_ERR_*.
  */
 static int
 inflate_restart(struct pmd_inflate *z)
@@ -340,14 +342,31 @@ inflate_restart(struct pmd_inflate *z)
 	uint8_t dict[1 << 15];
 	uInt dlen = 0;
 
-	if (inflateGetDictionary(&z->zs, dict, &dlen) != Z_OK)
+	if (inflateGetDictionary(&z->zs, NULL, &dlen) != Z_OK ||
+	    dlen > sizeof(dict))
+		return (PMD_ERR_DATA);
+	if (dlen > z->credit)
+		return (PMD_ERR_LIMIT);
+	z->credit -= dlen;
+	if (dlen > 0 && inflateGetDictionary(&z->zs, dict, &dlen) != Z_OK)
 		return (PMD_ERR_DATA);
 	if (inflateReset(&z->zs) != Z_OK)
 		return (PMD_ERR_DATA);
 	/* raw inflate: a dictionary may be set at any time */
 	if (dlen > 0 && inflateSetDictionary(&z->zs, dict, dlen) != Z_OK)
 		return (PMD_ERR_DATA);
+	z->ended = false;
 	return (0);
+}
+
+/* Work that earns restart budget, up to the burst. */
+static void
+inflate_earn(struct pmd_inflate *z, size_t in, size_t out)
+{
+	uint64_t gain = (uint64_t)in * PMD_RESTART_PER_IN + out;
+
+	z->credit = PMD_RESTART_BURST - z->credit < gain ?
+	    PMD_RESTART_BURST : z->credit + gain;
 }
 
 /* The message is complete: forget the window if asked to. */
@@ -359,9 +378,12 @@ inflate_msg_end(struct pmd_inflate *z)
 	z->after_final = false;
 	z->msg_in = 0;
 	z->tail_fed = 0;
-	if (z->no_context_takeover && z->active &&
-	    inflateReset(&z->zs) != Z_OK)
-		return (PMD_ERR_DATA);
+	if (z->no_context_takeover && z->active) {
+		/* the window goes: nothing to carry into the next stream */
+		if (inflateReset(&z->zs) != Z_OK)
+			return (PMD_ERR_DATA);
+		z->ended = false;
+	}
 	return (0);
 }
 
@@ -385,6 +407,9 @@ pmd_inflate_feed(struct pmd_inflate *z, const uint8_t *in, size_t inlen,
 	for (;;) {
 		tail = false;
 		if (*consumed < inlen) {
+			/* restarted only now that more input has come */
+			if (z->ended && (r = inflate_restart(z)) != 0)
+				return (r);
 			z->zs.next_in = in + *consumed;
 			avail_in = inlen - *consumed;
 		} else if (fin && z->tail_fed < sizeof(pmd_tail) &&
@@ -393,6 +418,8 @@ pmd_inflate_feed(struct pmd_inflate *z, const uint8_t *in, size_t inlen,
 			z->zs.next_in = pmd_tail + z->tail_fed;
 			avail_in = sizeof(pmd_tail) - z->tail_fed;
 		} else {
+			if (z->ended)
+				break;	/* nothing more for this stream */
 			z->zs.next_in = NULL;
 			avail_in = 0;
 		}
@@ -407,6 +434,8 @@ pmd_inflate_feed(struct pmd_inflate *z, const uint8_t *in, size_t inlen,
 		r = inflate(&z->zs, Z_SYNC_FLUSH);
 		used_in = avail_in - z->zs.avail_in;
 		*produced += avail_out - z->zs.avail_out;
+		inflate_earn(z, tail ? 0 : used_in,
+		    avail_out - z->zs.avail_out);
 		/* zlib forgets it at the next call: keep it from the last
 		   call that read input */
 		if (used_in > 0)
@@ -433,8 +462,7 @@ pmd_inflate_feed(struct pmd_inflate *z, const uint8_t *in, size_t inlen,
 			if (tail && z->tail_fed > 0 &&
 			    z->tail_fed < sizeof(pmd_tail))
 				return (PMD_ERR_DATA);
-			if ((r = inflate_restart(z)) != 0)
-				return (r);
+			z->ended = true;
 			z->after_final = true;
 			continue;
 		}
@@ -476,6 +504,7 @@ pmd_inflate_end(struct pmd_inflate *z)
 		(void)inflateEnd(&z->zs);
 	z->active = false;
 	z->in_msg = false;
+	z->ended = false;
 	z->after_final = false;
 	z->msg_in = 0;
 	z->tail_fed = 0;

@@ -34,6 +34,19 @@
 /* pmd_*_feed() errors. */
 #define PMD_ERR_DATA	(-1)	/* corrupt compressed data (close 1007) */
 #define PMD_ERR_NOMEM	(-2)	/* zlib could not allocate (close 1011) */
+#define PMD_ERR_LIMIT	(-3)	/* deflate streams ended too often for the
+				   data they carried (close 1008) */
+
+/*
+ * Each deflate stream that ends (a BFINAL block, RFC 7692 §7.2.3.4) and is
+ * followed by more data costs a copy of the window out of zlib and back in.
+ * That work is paid from a budget: it starts at PMD_RESTART_BURST bytes,
+ * earns PMD_RESTART_PER_IN per compressed byte and one per inflated byte,
+ * and never holds more than PMD_RESTART_BURST.  A stream of empty final
+ * blocks earns next to nothing and runs out: PMD_ERR_LIMIT.
+ */
+#define PMD_RESTART_BURST	(4 * 1024 * 1024)
+#define PMD_RESTART_PER_IN	64
 
 struct pmd_config {
 	bool		enabled;
@@ -61,6 +74,9 @@ struct pmd_inflate {
 	uint64_t	msg_in;		/* payload bytes of this message */
 	uint8_t		tail_fed;	/* bytes of the 00 00 ff ff tail fed */
 	bool		boundary;	/* inflate stopped between blocks */
+	bool		ended;		/* a final block ended the zlib stream:
+					   restart it before more input */
+	uint64_t	credit;		/* restart budget left, in bytes */
 };
 
 #define PMD_QCAP	20	/* 4 held back + 16 of staging */
@@ -124,7 +140,9 @@ int	pmd_inflate_init(struct pmd_inflate *, int, bool);
  * outcap.  A caller can stop calling at any time (e.g. at --max-message):
  * no output is made or buffered beyond what was asked for.
  * Returns PMD_ERR_DATA for corrupt data (also a message not ending on a
- * block boundary) and PMD_ERR_NOMEM; z must then only be ended.
+ * block boundary), PMD_ERR_NOMEM, and PMD_ERR_LIMIT when final blocks come
+ * too often for the data around them (see PMD_RESTART_BURST); z must then
+ * only be ended.
  * A compressed message with an empty payload is an empty message.
  */
 int	pmd_inflate_feed(struct pmd_inflate *, const uint8_t *, size_t, bool,

@@ -28,6 +28,12 @@ the output says what happened; 1 = error or deadline; 2 = usage):
       once the server's close frame came (the send stops early when the
       server gives up).  --then close: after the whole message, close with
       1000 and wait (up to --timeout) for the server's answer.
+  pmdraw.py blocks PORT --mib N --kind data|empty|empty-after-window
+      Send N MiB of compressed payload in 64 KiB binary messages as fast as
+      the server takes it: "data" is ordinary compressed text, "empty" is
+      empty final blocks (03 00) only, "empty-after-window" the same after
+      a message that fills the 32 KiB window.  Then close with 1000.
+      Prints "sent=BYTES close=CODE".
   pmdraw.py bad PORT --case NAME      one error case (see BAD); prints
       "close=CODE" (or "close=none tcp_closed=B").
 HOST is always 127.0.0.1.
@@ -576,6 +582,55 @@ def cmd_bomb(a):
 	return 0
 
 
+def block_messages(kind, mib):
+	"""The messages (wire bytes) for cmd_blocks, and their payload total."""
+	size = 65536
+	if kind == "data":
+		c = zlib.compressobj(6, zlib.DEFLATED, -15)
+		raw = compressible_text(8 << 20, 1)
+		msgs, total, i = [], 0, 0
+		while total < mib << 20:
+			chunk = raw[i:i + (1 << 18)] or raw[:1 << 18]
+			i = (i + (1 << 18)) % len(raw)
+			p = c.compress(chunk) + c.flush(zlib.Z_SYNC_FLUSH)
+			p = p[:-4]
+			msgs.append(frame(OP_BINARY, p, rsv=RSV1))
+			total += len(p)
+		return msgs, total
+	payload = b"\x03\x00" * (size // 2)
+	one = frame(OP_BINARY, payload, rsv=RSV1)
+	n = (mib << 20) // size
+	return [one] * n, n * size
+
+
+def cmd_blocks(a):
+	c = Conn("127.0.0.1", a.port, a.timeout, offers=["permessage-deflate"])
+	if c.codec is None:
+		print("ext=none")
+		return 1
+	if a.kind == "empty-after-window":
+		c.send_message(OP_BINARY, compressible_text(40000, 2))
+	msgs, _ = block_messages(a.kind, a.mib)
+	sent = [0]
+
+	def sender():
+		try:
+			for m in msgs:
+				c.ws.sock.sendall(m)
+				sent[0] += len(m)
+			c.ws.send_close(1000)
+		except OSError:
+			pass
+
+	c.ws.sock.settimeout(None)
+	th = threading.Thread(target=sender, daemon=True)
+	th.start()
+	code, closed, cf = c.expect_close(a.timeout)
+	th.join(a.timeout)
+	print(f"sent={sent[0]} close={code}")
+	return 0
+
+
 def cmd_bad(a):
 	code, closed, _ = run_bad("127.0.0.1", a.port, a.case, a.timeout)
 	print(f"close={code if code is not None else 'none'}" +
@@ -608,6 +663,10 @@ def main():
 	p = add("bomb", cmd_bomb)
 	p.add_argument("--mib", type=int, default=1024)
 	p.add_argument("--then", choices=["close"])
+	p = add("blocks", cmd_blocks)
+	p.add_argument("--mib", type=int, default=10)
+	p.add_argument("--kind", choices=["data", "empty",
+	    "empty-after-window"], required=True)
 	p = add("bad", cmd_bad)
 	p.add_argument("--case", choices=sorted(BAD), required=True)
 	a = ap.parse_args()

@@ -988,6 +988,82 @@ test_pmd_inflate_bomb(void)
 	pmd_inflate_end(&z);
 }
 
+/*
+ * Final blocks (RFC 7692 §7.2.3.4) end the zlib stream, and the window is
+ * carried into the next one at a cost of its size.  A sender that ends a
+ * stream after every few KiB is served without end; empty final blocks
+ * (03 00) after a full window run out of budget within a bounded number;
+ * with nothing in the window they cost nothing and are accepted.
+ */
+static void
+test_pmd_inflate_final_blocks(void)
+{
+	struct pmd_inflate z;
+	z_stream zs;
+	size_t clen, got, i, n;
+	int r = 0;
+
+	/* 400 messages of 2 KiB text, each its own stream ending BFINAL */
+	pmd_inflate_init(&z, 15, false);
+	for (i = 0; i < 400; i++) {
+		fill_text(msg, 2048);
+		memset(&zs, 0, sizeof(zs));
+		CHECK_EQ(deflateInit2(&zs, 6, Z_DEFLATED, -15, 8,
+		    Z_DEFAULT_STRATEGY), Z_OK);
+		zs.next_in = msg;
+		zs.avail_in = 2048;
+		zs.next_out = comp;
+		zs.avail_out = 65536;
+		CHECK_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+		clen = 65536 - zs.avail_out;
+		deflateEnd(&zs);
+		r = inflate_msg(&z, comp, clen, 0, 65536, &got);
+		if (r != 0 || got != 2048 || memcmp(res, msg, got) != 0)
+			break;
+	}
+	CHECK_EQ(r, 0);
+	CHECK_EQ(i, 400);
+	pmd_inflate_end(&z);
+
+	/* a full window, then messages of empty final blocks */
+	pmd_inflate_init(&z, 15, false);
+	fill_text(msg, 40000);
+	memset(&zs, 0, sizeof(zs));
+	CHECK_EQ(deflateInit2(&zs, 6, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = msg;
+	zs.avail_in = 40000;
+	zs.next_out = comp;
+	zs.avail_out = 65536;
+	CHECK_EQ(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+	clen = 65536 - zs.avail_out - 4;	/* without 00 00 ff ff */
+	deflateEnd(&zs);
+	CHECK_EQ(inflate_msg(&z, comp, clen, 0, 65536, &got), 0);
+	CHECK_EQ(got, 40000);
+	for (i = 0; i < 64; i++) {
+		comp[2 * i] = 0x03;
+		comp[2 * i + 1] = 0x00;
+	}
+	for (n = 0; n < 10000; n++) {
+		r = inflate_msg(&z, comp, 128, 0, 4096, &got);
+		if (r != 0)
+			break;
+		CHECK_EQ(got, 0);
+	}
+	CHECK_EQ(r, PMD_ERR_LIMIT);
+	/* the budget lasts about PMD_RESTART_BURST / 32 KiB restarts */
+	CHECK(n * 64 <= PMD_RESTART_BURST / 32768 + 64);
+	pmd_inflate_end(&z);
+
+	/* nothing in the window: a restart copies nothing */
+	pmd_inflate_init(&z, 15, false);
+	for (n = 0; n < 10000; n++)
+		if ((r = inflate_msg(&z, comp, 128, 0, 4096, &got)) != 0)
+			break;
+	CHECK_EQ(r, 0);
+	pmd_inflate_end(&z);
+}
+
 /* ---- heuristic ------------------------------------------------------ */
 
 static void
@@ -1057,6 +1133,7 @@ main(void)
 	UNIT_RUN(test_pmd_negotiate_config);
 	UNIT_RUN(test_pmd_inflate_rfc_examples);
 	UNIT_RUN(test_pmd_inflate_corrupt);
+	UNIT_RUN(test_pmd_inflate_final_blocks);
 	UNIT_RUN(test_pmd_deflate_rfc_examples);
 	UNIT_RUN(test_pmd_roundtrip);
 	UNIT_RUN(test_pmd_window_8);
