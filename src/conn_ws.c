@@ -17,7 +17,7 @@
 #include "server.h"
 #include "conn_int.h"
 
-static bool	compress_frame(struct conn *, const uint8_t *, size_t);
+static int	compress_frame(struct conn *, const uint8_t *, size_t);
 
 /* Backend bytes will not reach the client: keep the frame under way. */
 void
@@ -421,6 +421,7 @@ start_line_frame(struct conn *c)
 	size_t len = buf_len(&c->frombe), plen, skip = 0, n;
 	uint8_t op = c->out_continuing ? WS_OP_CONT : WS_OP_TEXT;
 	bool fin, rsv1, in_place;
+	int cr;
 
 	if ((nl = memchr(data, '\n', len)) != NULL) {
 		plen = (size_t)(nl - data);
@@ -455,8 +456,17 @@ start_line_frame(struct conn *c)
 	}
 	/* Only whole messages are compressed (one frame, RSV1 on it). */
 	in_place = c->out_scratch == NULL;
-	rsv1 = fin && op == WS_OP_TEXT && compress_frame(c,
-	    in_place ? data : c->out_scratch, c->out_pl_left);
+	cr = fin && op == WS_OP_TEXT ? compress_frame(c,
+	    in_place ? data : c->out_scratch, c->out_pl_left) : 0;
+	if (cr < 0) {
+		/* closing: the line is not sent */
+		c->tx_bytes -= plen;
+		free(c->out_scratch);
+		c->out_scratch = NULL;
+		c->out_pl_left = c->out_skip = 0;
+		return (0);
+	}
+	rsv1 = cr > 0;
 	if (rsv1 && in_place) {
 		/* The line was going out of frombe in place: drop it now. */
 		buf_consume(&c->frombe, plen + c->out_skip);
@@ -473,7 +483,8 @@ start_line_frame(struct conn *c)
  * Compress one whole message into a new scratch buffer.  Once deflate has
  * seen the bytes they must be sent compressed (the client's window will
  * have them), so the buffer grows until everything fits.  Returns the
- * length, or 0 when memory is short (nothing was consumed then).
+ * length, or 0 when memory is short or zlib failed: the compressor may then
+ * be out of step with the client's inflater, and nothing more can be sent.
  */
 static size_t
 deflate_message(struct conn *c, const uint8_t *src, size_t len,
@@ -511,30 +522,55 @@ deflate_message(struct conn *c, const uint8_t *src, size_t len,
 }
 
 /*
- * The frame being started is a whole message at p: send it compressed
- * when that was negotiated and the bytes look compressible.  True when
- * out_scratch now holds the compressed payload.
+ * Compression failed part way: the client's inflater and our deflater no
+ * longer agree on the window, so no further message can go out, compressed
+ * or not.  Close with 1011, dropping what the backend sent.
  */
-static bool
+static void
+compress_failed(struct conn *c)
+{
+	log_warnx("#%" PRIu64 " compression failed: closing with 1011",
+	    c->id);
+	if (c->state == CONN_CLOSING && !c->close_queued) {
+		c->close_code = WS_CLOSE_INTERNAL;
+		snprintf(c->close_reason, sizeof(c->close_reason), "%s",
+		    "compression failed");
+		conn_drop_frombe(c);
+	} else
+		conn_begin_close(c, WS_CLOSE_INTERNAL, "compression failed",
+		    false, "server");
+}
+
+/*
+ * The frame being started is a whole message at p: send it compressed
+ * when that was negotiated and the bytes look compressible.  Returns 1 when
+ * out_scratch now holds the compressed payload, 0 to send it as it is, -1
+ * when compression failed (the connection is closing: send nothing).
+ */
+static int
 compress_frame(struct conn *c, const uint8_t *p, size_t len)
 {
 	uint8_t *z = NULL;
 	size_t n;
 
-	if (c->pmd == NULL || !pmd_worth_compressing(p, len) ||
-	    (n = deflate_message(c, p, len, &z)) == 0)
-		return (false);
+	if (c->pmd == NULL || !pmd_worth_compressing(p, len))
+		return (0);
+	if ((n = deflate_message(c, p, len, &z)) == 0) {
+		compress_failed(c);
+		return (-1);
+	}
 	free(c->out_scratch);
 	c->out_scratch = z;
 	c->out_scratch_off = 0;
 	c->out_pl_left = n;
-	return (true);
+	return (1);
 }
 
 static int
 start_frame(struct conn *c)
 {
 	size_t len = buf_len(&c->frombe), enc;
+	int cr;
 
 	c->last_data = ev_now(c->srv->loop);
 	if (c->lines)
@@ -552,7 +588,9 @@ start_frame(struct conn *c)
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_TEXT, true,
 		    false, enc, NULL);
 		c->out_pl_left = enc;
-	} else if (compress_frame(c, buf_data(&c->frombe), len)) {
+	} else if ((cr = compress_frame(c, buf_data(&c->frombe), len)) < 0) {
+		return (0);	/* closing: nothing is sent */
+	} else if (cr > 0) {
 		buf_consume(&c->frombe, len);
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
 		    true, true, c->out_pl_left, NULL);
@@ -612,10 +650,14 @@ conn_flush_client(struct conn *c)
 			queue_close(c);
 			continue;
 		}
-		if (can_start_frame(c) && start_frame(c) == -1) {
-			log_warnx("#%" PRIu64 " out of memory", c->id);
-			conn_client_finish(c);
-			return;
+		if (can_start_frame(c)) {
+			if (start_frame(c) == -1) {
+				log_warnx("#%" PRIu64 " out of memory", c->id);
+				conn_client_finish(c);
+				return;
+			}
+			if (c->out_hdr_len == 0)
+				continue;	/* compression failed */
 		}
 		if (c->out_hdr_len > 0) {
 			hdr_n = c->out_hdr_len - c->out_hdr_off;
