@@ -334,20 +334,22 @@ pmd_inflate_init(struct pmd_inflate *z, int window_bits,
  * follows: it is a new stream.  It keeps the window even without context
  * takeover: a window more than the sender assumes never hurts, one less
  * would.  Copying the window costs its size whatever the input, so that is
- * charged to z->credit.  Returns 0 or a PMD_ERR_*.
+ * charged to z->credit (see PMD_RESTART_BURST).  Returns 0 or a PMD_ERR_*.
  */
 static int
 inflate_restart(struct pmd_inflate *z)
 {
 	uint8_t dict[1 << 15];
 	uInt dlen = 0;
+	uint64_t cost;
 
 	if (inflateGetDictionary(&z->zs, NULL, &dlen) != Z_OK ||
 	    dlen > sizeof(dict))
 		return (PMD_ERR_DATA);
-	if (dlen > z->credit)
+	cost = dlen < PMD_RESTART_MIN ? PMD_RESTART_MIN : dlen;
+	if (cost > z->credit)
 		return (PMD_ERR_LIMIT);
-	z->credit -= dlen;
+	z->credit -= cost;
 	if (dlen > 0 && inflateGetDictionary(&z->zs, dict, &dlen) != Z_OK)
 		return (PMD_ERR_DATA);
 	if (inflateReset(&z->zs) != Z_OK)

@@ -42,11 +42,13 @@
  * followed by more data costs a copy of the window out of zlib and back in.
  * That work is paid from a budget: it starts at PMD_RESTART_BURST bytes,
  * earns PMD_RESTART_PER_IN per compressed byte and one per inflated byte,
- * and never holds more than PMD_RESTART_BURST.  A stream of empty final
- * blocks earns next to nothing and runs out: PMD_ERR_LIMIT.
+ * and never holds more than PMD_RESTART_BURST.  A restart costs at least
+ * PMD_RESTART_MIN, the work of the zlib calls around it.  A stream of empty
+ * final blocks earns next to nothing and runs out: PMD_ERR_LIMIT.
  */
 #define PMD_RESTART_BURST	(4 * 1024 * 1024)
 #define PMD_RESTART_PER_IN	64
+#define PMD_RESTART_MIN		256
 
 struct pmd_config {
 	bool		enabled;

@@ -19,14 +19,14 @@ blocks() {
 	note "$1: $OUT, server CPU $TICKS ticks"
 }
 
-@test "10 MiB of empty final blocks cost at most 3x the CPU of 10 MiB of compressed text" {
+@test "10 MiB of empty final blocks: 1008, and at most 3x the CPU of 10 MiB of compressed text" {
 	start_backend sink
 	start_server --deflate on
 	blocks data
 	[[ "$OUT" == *"close=1000" ]]
 	base=$TICKS
 	blocks empty
-	[[ "$OUT" == "sent=10488000 close=1000" ]]
+	[[ "$OUT" == *"close=1008" ]]
 	[ "$TICKS" -le $((3 * base + 10)) ]
 	blocks empty-after-window
 	[[ "$OUT" == *"close=1008" ]]
