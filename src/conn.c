@@ -628,7 +628,6 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 	buf_init(&c->tobe, CONN_TOBE_SIZE);
 	buf_init(&c->frombe, CONN_FROMBE_SIZE);
 	buf_init(&c->wire, CONN_WIRE_SIZE);
-	ws_msg_init(&c->msg, WS_SERVER, cfg->max_message);
 	c->lines = cfg->connect.lines;
 	memcpy(&c->peer_sa, sa, sa->sa_family == AF_INET6 ?
 	    sizeof(struct sockaddr_in6) : sa->sa_family == AF_INET ?

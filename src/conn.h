@@ -21,6 +21,7 @@
 #include "transport.h"
 #include "utf8.h"
 #include "ws_msg.h"
+#include "ws_recv.h"
 
 struct server;
 
@@ -29,11 +30,6 @@ struct conn_pmd {
 	struct pmd_params params;
 	struct pmd_inflate inf;
 	struct pmd_deflate def;
-	size_t		pending;	/* compressed bytes at rx's head */
-	bool		fin;		/* the message's end is to inflate */
-	bool		text;		/* the message being inflated is text */
-	uint64_t	msg_len;	/* inflated bytes of it so far */
-	struct utf8	utf8;		/* and its UTF-8 state */
 };
 
 /* Every per-connection buffer size is set here (see docs on memory). */
@@ -73,9 +69,8 @@ struct conn {
 	struct buf	frombe;		/* backend → client, unframed */
 	struct buf	wire;		/* ready bytes: HTTP, control frames */
 
-	struct ws_msg	msg;		/* inbound message rules */
+	struct ws_recv	recv;		/* client frames → backend bytes */
 	enum hs_subproto proto;		/* negotiated subprotocol */
-	struct b64_dec	b64;		/* base64 subprotocol decoder */
 
 	/* The outbound data frame being written, if out_hdr_len > 0. */
 	uint8_t		out_hdr[WS_HEADER_MAX];
@@ -98,7 +93,6 @@ struct conn {
 	const char	*closed_by;	/* "client", "server", "backend" */
 
 	bool		echo_empty;	/* our close has no payload (1005) */
-	bool		in_message;	/* inside a client data message */
 	bool		client_eof;	/* client sent EOF or failed */
 	bool		client_blocked;	/* not read: its buffer is full */
 	bool		rx_wants_backend; /* parsing waits for backend room */

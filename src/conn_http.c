@@ -285,7 +285,6 @@ negotiate_deflate(struct conn *c, const struct http_request *req, char *ext,
 		c->pmd = NULL;
 		return (-1);
 	}
-	c->msg.parser.rsv1_ok = true;
 	snprintf(ext, extlen, "Sec-WebSocket-Extensions: %s\r\n", answer);
 	return (0);
 }
@@ -491,6 +490,10 @@ conn_try_handshake(struct conn *c)
 		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
 	}
 	c->lines = target->lines;
+	ws_recv_init(&c->recv, c->srv->cfg->max_message,
+	    c->proto == HS_PROTO_BASE64 ? WS_RECV_BASE64 : WS_RECV_RAW,
+	    c->lines, c->pmd != NULL ? &c->pmd->inf : NULL,
+	    c->pmd != NULL && c->pmd->params.client_no_context_takeover);
 	backend_init(&c->be, c->srv->loop, backend_ops_for(target),
 	    conn_on_backend_event, c);
 	/* The request is still in rx: the backend reads it during open. */

@@ -46,80 +46,8 @@ conn_queue_control(struct conn *c, uint8_t opcode, const uint8_t *data,
 	buf_append(&c->wire, data, len);
 }
 
-/*
- * How many payload bytes the backend side can take now; false when not even
- * the end of a message fits (line mode adds a newline there).
- */
-static bool
-rx_room(struct conn *c, size_t *room)
-{
-	size_t avail;
-
-	*room = 0;
-	if (!c->backend_open || c->backend_shut) {
-		*room = SIZE_MAX;	/* nowhere to go: parse and drop */
-		return (true);
-	}
-	if (buf_reserve(&c->tobe, &avail) == NULL)
-		return (false);
-	if (c->lines) {
-		if (avail == 0)
-			return (false);
-		avail--;
-	}
-	/* Under base64 only text arrives (binary is refused before it is
-	 * delivered), and n characters decode to at most n / 4 * 3 + 3
-	 * bytes: deliver() checks the same bound. */
-	if (c->proto == HS_PROTO_BASE64)
-		*room = avail > 3 ? (avail - 3) / 3 * 4 : 0;
-	else
-		*room = avail;
-	return (true);
-}
-
-/* The most bytes deliver() writes for a chunk of len payload bytes. */
-static size_t
-deliver_size(const struct conn *c, size_t len)
-{
-	if (c->proto == HS_PROTO_BASE64)
-		return (len / 4 * 3 + 3);
-	return (len);
-}
-
-/*
- * Copy (or decode) one payload chunk into the backend buffer.  Returns 0,
- * -1 on invalid base64, -2 when the chunk would not fit: rx_room() and this
- * disagree, a bug of ours, and the connection ends rather than overflow.
- */
-static int
-deliver(struct conn *c, const struct ws_msg_ev *ev)
-{
-	uint8_t *p;
-	size_t avail;
-	ssize_t n;
-
-	if (!c->backend_open || c->backend_shut || ev->len == 0)
-		return (0);
-	p = buf_reserve(&c->tobe, &avail);
-	if (p == NULL || deliver_size(c, ev->len) > avail)
-		return (-2);
-	if (c->proto == HS_PROTO_BASE64) {
-		n = b64_dec_update(&c->b64, p, (const char *)ev->data,
-		    ev->len);
-		if (n < 0)
-			return (-1);
-	} else {
-		memcpy(p, ev->data, ev->len);
-		n = (ssize_t)ev->len;
-	}
-	buf_commit(&c->tobe, (size_t)n);
-	c->rx_bytes += (uint64_t)n;
-	c->last_data = ev_now(c->srv->loop);
-	return (0);
-}
-
 static void
-client_close_received(struct conn *c, const struct ws_msg_ev *ev)
+client_close_received(struct conn *c, const struct ws_recv_out *ev)
 {
 	c->close_received = true;
 	c->client_input_done = true;
@@ -133,119 +61,14 @@ client_close_received(struct conn *c, const struct ws_msg_ev *ev)
 		conn_drop_frombe(c);	/* no point finishing the drain */
 }
 
-/*
- * The base64 subprotocol carries bytes as base64 text (websockify's
- * clients send nothing else); a binary message there is a client that
- * misunderstood it, and it is refused with 1003 rather than passed raw.
- */
-static bool
-binary_refused(struct conn *c, const struct ws_msg_ev *ev)
-{
-	if (c->proto != HS_PROTO_BASE64 || ev->opcode == WS_OP_TEXT)
-		return (false);
-	conn_protocol_error(c, WS_CLOSE_UNSUPPORTED,
-	    "binary message under the base64 subprotocol");
-	return (true);
-}
-
-/* A compressed message begins: its own UTF-8 check and size count. */
-static void
-compressed_start(struct conn *c, const struct ws_msg_ev *ev)
-{
-	if (!ev->compressed)
-		return;
-	c->pmd->text = ev->opcode == WS_OP_TEXT;
-	c->pmd->msg_len = 0;
-	utf8_init(&c->pmd->utf8);
-}
-
-/*
- * Inflate the compressed payload waiting at the head of rx (and, at the
- * message's end, its trailer) into the backend buffer.  Text is checked as
- * UTF-8 and --max-message applies to what comes out.  Returns 0 when done,
- * 1 when the backend buffer is full, -1 after failing the connection.
- */
-static int
-inflate_pending(struct conn *c)
-{
-	struct conn_pmd *z = c->pmd;
-	size_t avail, used, made;
-	uint64_t max = c->srv->cfg->max_message;
-	uint8_t *p;
-	int r;
-
-	if (!c->backend_open || c->backend_shut) {
-		/* Nowhere to go: the bytes are only parsed past. */
-		buf_consume(&c->rx, z->pending);
-		z->pending = 0;
-		z->fin = false;
-		return (0);
-	}
-	while (z->pending > 0 || z->fin) {
-		if ((p = buf_reserve(&c->tobe, &avail)) == NULL)
-			return (1);
-		if (c->lines)
-			avail = avail > 0 ? avail - 1 : 0;
-		if (avail == 0)
-			return (1);
-		r = pmd_inflate_feed(&z->inf, buf_data(&c->rx), z->pending,
-		    z->fin, p, avail, &used, &made);
-		if (r != 0) {
-			if (r == PMD_ERR_NOMEM)
-				conn_protocol_error(c, WS_CLOSE_INTERNAL,
-				    "out of memory");
-			else if (r == PMD_ERR_LIMIT)
-				conn_protocol_error(c, WS_CLOSE_POLICY,
-				    "too many deflate stream ends");
-			else
-				conn_protocol_error(c, WS_CLOSE_BAD_DATA,
-				    "invalid compressed data");
-			return (-1);
-		}
-		buf_consume(&c->rx, used);
-		z->pending -= used;
-		z->msg_len += made;
-		if (max != 0 && z->msg_len > max) {
-			conn_protocol_error(c, WS_CLOSE_TOO_BIG,
-			    "message too big");
-			return (-1);
-		}
-		if (z->text && utf8_feed(&z->utf8, p, made) != made) {
-			conn_protocol_error(c, WS_CLOSE_BAD_DATA,
-			    "invalid UTF-8 in text message");
-			return (-1);
-		}
-		buf_commit(&c->tobe, made);
-		c->rx_bytes += made;
-		if (made > 0)
-			c->last_data = ev_now(c->srv->loop);
-		if (made == avail || z->pending > 0)
-			continue;
-		if (z->fin) {
-			/* The whole message is out. */
-			if (z->text && !utf8_complete(&z->utf8)) {
-				conn_protocol_error(c, WS_CLOSE_BAD_DATA,
-				    "truncated UTF-8 in text message");
-				return (-1);
-			}
-			z->fin = false;
-			if (c->lines)
-				buf_append(&c->tobe, "\n", 1);
-			if (z->params.client_no_context_takeover)
-				pmd_inflate_idle(&z->inf);
-		}
-	}
-	return (0);
-}
-
 /* Parse what the client sent and hand payload to the backend buffer. */
 enum rx_result
 conn_process_rx(struct conn *c)
 {
-	struct ws_msg_ev ev;
-	size_t room;
-	ssize_t n;
-	int r;
+	struct ws_recv_out o;
+	enum ws_recv_status st;
+	uint8_t *out = NULL;
+	size_t avail = 0;
 
 	c->rx_wants_backend = false;
 	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
@@ -253,96 +76,43 @@ conn_process_rx(struct conn *c)
 	if (c->client_input_done)
 		return (RX_DONE);
 	for (;;) {
-		if (c->pmd != NULL && (c->pmd->pending > 0 || c->pmd->fin)) {
-			if ((r = inflate_pending(c)) != 0) {
-				c->rx_wants_backend = r > 0;
-				return (r > 0 ? RX_BLOCKED : RX_DONE);
-			}
-		}
 		if (buf_space(&c->wire) < WIRE_RESERVE)
 			return (RX_BLOCKED);
-		if (!rx_room(c, &room)) {
+		/* No backend to take it: parse and drop (out stays NULL). */
+		if (c->backend_open && !c->backend_shut &&
+		    (out = buf_reserve(&c->tobe, &avail)) == NULL) {
 			c->rx_wants_backend = true;
 			return (RX_BLOCKED);
 		}
-		n = ws_msg_feed(&c->msg, buf_data(&c->rx), buf_len(&c->rx),
-		    room, &ev);
-		if (n < 0) {
-			conn_protocol_error(c, ev.code, ev.reason);
-			return (RX_DONE);
-		}
-		/* A compressed chunk is consumed as it is inflated. */
-		buf_consume(&c->rx, (size_t)n - (ev.type == WS_MSG_DATA &&
-		    ev.compressed ? ev.len : 0));
-		switch (ev.type) {
-		case WS_MSG_NONE:
-			if (n > 0)
-				break;
-			if (ws_parser_in_payload(&c->msg.parser) &&
-			    buf_len(&c->rx) > 0) {
-				c->rx_wants_backend = true;
-				return (RX_BLOCKED);
-			}
+		st = ws_recv_feed(&c->recv, buf_data(&c->rx), buf_len(&c->rx),
+		    out, avail, &o);
+		buf_consume(&c->rx, o.used);
+		if (out != NULL)
+			buf_commit(&c->tobe, o.made);
+		c->rx_bytes += o.payload;
+		if (o.payload > 0)
+			c->last_data = ev_now(c->srv->loop);
+		switch (st) {
+		case WS_RECV_MORE:
 			return (RX_MORE);
-		case WS_MSG_DATA:
-			if (binary_refused(c, &ev))
-				return (RX_DONE);
-			if (!c->in_message) {
-				c->in_message = true;
-				b64_dec_init(&c->b64);
-				compressed_start(c, &ev);
-			}
-			if (ev.compressed) {
-				/* The payload stays at the head of rx (the
-				 * header bytes before it are dropped) until
-				 * inflate_pending() has taken it. */
-				c->pmd->pending = ev.len;
-				break;
-			}
-			if ((r = deliver(c, &ev)) < 0) {
-				if (r == -2)
-					log_warnx("#%" PRIu64 " internal error:"
-					    " %zu payload bytes do not fit",
-					    c->id, ev.len);
-				conn_protocol_error(c, r == -2 ?
-				    WS_CLOSE_INTERNAL : WS_CLOSE_BAD_DATA,
-				    r == -2 ? "internal error" :
-				    "invalid base64 in text message");
-				return (RX_DONE);
-			}
-			break;
-		case WS_MSG_END:
-			if (binary_refused(c, &ev))
-				return (RX_DONE);
-			if (!c->in_message)
-				compressed_start(c, &ev);
-			if (ev.compressed) {
-				c->pmd->fin = true;
-				c->in_message = false;
-				break;
-			}
-			if (c->in_message && c->proto == HS_PROTO_BASE64 &&
-			    ev.opcode == WS_OP_TEXT &&
-			    b64_dec_final(&c->b64) == -1) {
-				conn_protocol_error(c, WS_CLOSE_BAD_DATA,
-				    "invalid base64 in text message");
-				return (RX_DONE);
-			}
-			c->in_message = false;
-			/* Line mode: each message is one line of input. */
-			if (c->lines && c->backend_open && !c->backend_shut)
-				buf_append(&c->tobe, "\n", 1);
-			break;
-		case WS_MSG_PING:
+		case WS_RECV_FULL:
+			c->rx_wants_backend = true;
+			return (RX_BLOCKED);
+		case WS_RECV_PING:
 			if (!c->close_queued)
-				conn_queue_control(c, WS_OP_PONG, ev.data,
-				    ev.len);
+				conn_queue_control(c, WS_OP_PONG, o.data,
+				    o.len);
 			break;
-		case WS_MSG_PONG:
+		case WS_RECV_PONG:
 			break;
-		case WS_MSG_CLOSE:
-			client_close_received(c, &ev);
+		case WS_RECV_CLOSE:
+			client_close_received(c, &o);
 			buf_free(&c->rx);
+			return (RX_DONE);
+		case WS_RECV_ERROR:
+			if (o.internal)
+				log_warnx("#%" PRIu64 " %s", c->id, o.reason);
+			conn_protocol_error(c, o.code, o.reason);
 			return (RX_DONE);
 		}
 	}
