@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,6 +157,11 @@ worker_run(struct server *srv)
 	}
 	srv->loop = loop;
 	ev_set_userdata(loop, srv);
+	/* What a program leaves behind when it exits is reparented to us,
+	 * not to init: the loop reaps it, so its process group is seen to
+	 * empty (backend_proc.c). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
 	if (resolve_init(loop) == -1) {
 		log_errx("cannot start the resolver");
 		return (1);
