@@ -628,6 +628,61 @@ dir_lookup(struct backend *b, const char *dir, const char *path,
 	return (-1);
 }
 
+/*
+ * The program's descriptors: stdin and stdout on our pipes, stderr on ours
+ * (err), /dev/null or left as our own, nothing else.  The pipes are never
+ * 0-2 (main.c keeps those open), so no dup2 here undoes another.  Returns
+ * 0, or an error number with nothing left to destroy.
+ */
+static int
+spawn_actions(posix_spawn_file_actions_t *fa, int in, int out, int err,
+    enum stderr_mode mode)
+{
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(fa)) != 0)
+		return (rc);
+	if ((rc = posix_spawn_file_actions_adddup2(fa, in, 0)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(fa, out, 1)) != 0 ||
+	    (mode == STDERR_LOG &&
+	    (rc = posix_spawn_file_actions_adddup2(fa, err, 2)) != 0) ||
+	    (mode == STDERR_NULL &&
+	    (rc = posix_spawn_file_actions_addopen(fa, 2, "/dev/null",
+	    O_WRONLY, 0)) != 0) ||
+	    /* Not even descriptors we inherited ourselves reach it. */
+	    (rc = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0) {
+		posix_spawn_file_actions_destroy(fa);
+		return (rc);
+	}
+	return (0);
+}
+
+/*
+ * Its own process group, so TERM and KILL reach what it starts; default
+ * dispositions (we ignore SIGPIPE) and an empty mask.  Returns 0, or an
+ * error number with nothing left to destroy.
+ */
+static int
+spawn_attr(posix_spawnattr_t *attr)
+{
+	sigset_t all, none;
+	int rc;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	if ((rc = posix_spawnattr_init(attr)) != 0)
+		return (rc);
+	if ((rc = posix_spawnattr_setpgroup(attr, 0)) != 0 ||
+	    (rc = posix_spawnattr_setsigdefault(attr, &all)) != 0 ||
+	    (rc = posix_spawnattr_setsigmask(attr, &none)) != 0 ||
+	    (rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) != 0) {
+		posix_spawnattr_destroy(attr);
+		return (rc);
+	}
+	return (0);
+}
+
 static int
 proc_open(struct backend *b, const struct target *t,
     const struct backend_req *r)
@@ -637,7 +692,6 @@ proc_open(struct backend *b, const struct target *t,
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct cgi_params cp;
-	sigset_t all, none;
 	char software[64], uid[32], *script = NULL, *sname = NULL,
 	    *pinfo = NULL, **env = NULL, *dir_argv[2];
 	char *const *argv;
@@ -716,26 +770,18 @@ proc_open(struct backend *b, const struct target *t,
 		snprintf(b->error, sizeof(b->error), "out of memory");
 		goto err1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (cfg->stderr_mode == STDERR_LOG)
-		posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	else if (cfg->stderr_mode == STDERR_NULL)
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-		    0);
-	/* Not even descriptors we inherited ourselves reach the program. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&attr);
-	/* Its own process group, so TERM and KILL reach what it starts;
-	 * default dispositions (we ignore SIGPIPE) and an empty mask. */
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if ((rc = spawn_actions(&fa, in[0], out[1], err[1],
+	    cfg->stderr_mode)) != 0) {
+		snprintf(b->error, sizeof(b->error), "cannot start %s: "
+		    "posix_spawn_file_actions: %s", argv[0], strerror(rc));
+		goto err1;
+	}
+	if ((rc = spawn_attr(&attr)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		snprintf(b->error, sizeof(b->error), "cannot start %s: "
+		    "posix_spawnattr: %s", argv[0], strerror(rc));
+		goto err1;
+	}
 	if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
 		rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
 	else

@@ -124,3 +124,38 @@ tcp_closed=True'
 	wait_pid_gone "$child" 5
 	wait_for 5 group_gone "$leader"
 }
+
+# free_port: a TCP port on 127.0.0.1 that nothing listened on just now.
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# port_open PORT: something accepts on 127.0.0.1:PORT.
+port_open() {
+	"$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null
+}
+
+@test "started with descriptors 0, 1 and 2 closed: they are /dev/null, never a socket, and a program's inherited stderr is /dev/null" {
+	script fds.sh '#!/bin/sh
+echo "stderr $(readlink /proc/$$/fd/2 || echo closed)"'
+	PORT=$(free_port)
+	# no log to wait on: stderr is closed
+	"$PY" -c 'import os, sys
+for fd in (0, 1, 2):
+	os.close(fd)
+os.execv(sys.argv[1], sys.argv[1:])' "$WSBRIDGE" --listen "127.0.0.1:$PORT" \
+	    --stderr inherit -- "$T/fds.sh" 3>&- &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	wait_for 10 port_open "$PORT"
+	local fd
+	ls -l "/proc/$SERVER_PID/fd"
+	for fd in 0 1 2; do
+		[ "$(readlink "/proc/$SERVER_PID/fd/$fd")" = /dev/null ]
+	done
+	run pc talk "$PORT" --timeout 10
+	echo "$output"
+	expect_output 'text "stderr /dev/null"
+close 1000 ""
+tcp_closed=True'
+}
