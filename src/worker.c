@@ -255,8 +255,13 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 	ev_child_stop(loop, c);
 	w->pid = 0;
 	if (!stopping) {
-		log_warnx("worker %d exited (status 0x%x): restarting",
-		    c->rpid, c->rstatus);
+		if (WIFSIGNALED(c->rstatus))
+			log_warnx("worker %d killed by signal %d%s: restarting",
+			    c->rpid, WTERMSIG(c->rstatus),
+			    WCOREDUMP(c->rstatus) ? " (core dumped)" : "");
+		else
+			log_warnx("worker %d exited with status %d: "
+			    "restarting", c->rpid, WEXITSTATUS(c->rstatus));
 		if (ev_now(loop) - w->started < RESPAWN_DELAY)
 			ev_timer_start(loop, &w->respawn);
 		else if (worker_spawn(ev_userdata(loop), w) == -1)

@@ -159,3 +159,21 @@ os.execv(sys.argv[1], sys.argv[1:])' "$WSBRIDGE" --listen "127.0.0.1:$PORT" \
 close 1000 ""
 tcp_closed=True'
 }
+
+@test "--workers 2: the master says how a worker ended, by signal or by exit status" {
+	start_prog --workers 2 -- cat
+	wait_for 10 has_children "$SERVER_PID" 2
+	local w1 w2
+	w1=$(children "$SERVER_PID" | head -n 1)
+	w2=$(children "$SERVER_PID" | tail -n 1)
+	kill -KILL "$w1"
+	wait_for 5 log_has "$T/server.log" "worker $w1 "
+	grep -x "wsbridge: warn: worker $w1 killed by signal 9: restarting" \
+	    "$T/server.log"
+	kill -TERM "$w2"
+	wait_for 10 log_has "$T/server.log" "worker $w2 "
+	grep -x "wsbridge: warn: worker $w2 exited with status 0: restarting" \
+	    "$T/server.log"
+	# both came back
+	wait_for 10 has_children "$SERVER_PID" 2
+}
