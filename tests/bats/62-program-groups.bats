@@ -86,7 +86,7 @@ tcp_closed=True'
 
 @test "--max-forks 1: a program's group holds its slot until its last process is gone" {
 	leftover slot.sh '>/dev/null'
-	start_prog --max-forks 1 --close-grace 4000 -- "$T/slot.sh"
+	start_prog --max-forks 1 --close-grace 3000 -- "$T/slot.sh"
 	run pc talk "$PORT" --timeout 10
 	expect_output 'text "hi"
 close 1011 "exit status 3"
