@@ -17,6 +17,7 @@
 #include "config.h"
 
 struct backend;
+struct pgroup;
 struct handshake;
 
 /* A program's stderr pipe, logged line by line. */
@@ -90,8 +91,8 @@ struct backend {
 	char		eof_reason[64];	/* and the reason to send */
 
 	/* Program backend. */
-	pid_t		pid;		/* running child, or 0 */
-	ev_child	child;		/* its exit */
+	struct pgroup	*group;		/* its process group, until the
+					   connection lets go of it */
 	bool		exited;		/* reaped; status is valid */
 	bool		out_eof;	/* stdout reached EOF */
 	bool		out_grown;	/* stdout pipe enlarged */
@@ -126,12 +127,15 @@ extern const struct backend_ops backend_proc_ops;
 const struct backend_ops *backend_ops_for(const struct target *);
 
 /*
- * backend_proc_orphans(): programs whose connection is gone but which have
- * not exited yet (they get SIGTERM, then SIGKILL).
+ * backend_proc_orphans(): programs' process groups whose connection is gone
+ * but which still have a member (they get SIGTERM, then SIGKILL).
  */
 unsigned backend_proc_orphans(void);
 
-/* backend_proc_kill_all(): SIGKILL and reap every orphan; for exit. */
+/*
+ * backend_proc_kill_all(): SIGKILL to every program's process group, reap
+ * the programs and forget the orphans; for exit.
+ */
 void	backend_proc_kill_all(void);
 
 #endif

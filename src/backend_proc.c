@@ -3,9 +3,11 @@
  * program (posix_spawn, never a shell) in a new process group, with its
  * stdin and stdout on pipes we own and stderr logged line by line.  The
  * program's EOF is reported only once it has exited, so the close code can
- * carry its exit status.  A program outliving its connection becomes an
- * orphan here: SIGTERM to its group after the grace period, SIGKILL after
- * another, reaped through ev_child, never left a zombie.
+ * carry its exit status.  The process group is what we look after, from the
+ * spawn until its last member is gone: once the connection ends, or
+ * --close-grace after the program exited leaving others behind, the group
+ * gets SIGTERM, then SIGKILL; never a zombie, and its --max-forks slot is
+ * held until then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,34 +31,61 @@
 extern char **environ;
 
 /*
- * A program whose connection is gone.  Its stdout is still read (and
+ * A program's process group.  Its id is the program's pid; it stays valid
+ * while any member lives, even after the program (the leader) is reaped,
+ * and the kernel does not reuse it before the group is empty: kill(-pgid,
+ * 0) failing with ESRCH is the test.  Members the program leaves behind
+ * come back to us when their parent exits (we are a child subreaper, see
+ * worker.c), so their end is seen by the loop; an emptiness poll after
+ * SIGKILL covers the others.
+ *
+ * While its connection lives the group belongs to the backend (b).  Once
+ * the connection is gone it is an orphan: its stdout is still read (and
  * dropped) and its stderr still logged, so what it does on its way out
  * cannot die of SIGPIPE.
  */
-struct orphan {
-	ev_child	child;
-	ev_timer	timer;
-	pid_t		pid;
-	int		stage;		/* 0: waiting, 1: TERM sent, 2: KILL */
-	int		outfd;		/* its stdout, drained; or -1 */
+struct pgroup {
+	pid_t		pgid;		/* the leader's pid */
+	bool		leader;		/* the leader is not reaped yet */
+	bool		empty;		/* no member left: slot released */
+	bool		orphan;		/* counted in norphans */
+	int		stage;		/* PG_WAIT, PG_TERM or PG_KILL */
+	ev_child	child;		/* the leader's exit */
+	ev_timer	timer;		/* the grace periods, then polls */
+	struct backend	*b;		/* its connection's; NULL: orphan */
+	int		outfd;		/* an orphan's stdout, drained; or -1 */
 	ev_io		outio;
-	struct errlog	err;
-	struct orphan	*prev, *next;
+	struct errlog	err;		/* an orphan's stderr */
+	struct pgroup	*prev, *next;	/* every group */
+	struct pgroup	*lprev, *lnext;	/* lingering: leader reaped, not
+					   empty */
+};
+
+enum {
+	PG_WAIT,			/* waiting for it to end by itself */
+	PG_TERM,			/* SIGTERM sent */
+	PG_KILL				/* SIGKILL sent: polling until empty */
 };
 
 static void	errlog_close(struct ev_loop *, struct errlog *);
 static void	errlog_start(struct ev_loop *, struct errlog *);
 
-static struct orphan *orphans;
+static struct pgroup *groups;		/* every group of this process */
+static struct pgroup *lingering;	/* leader gone, members left */
 static unsigned norphans;
+static ev_child anychild;		/* any child reaped, while lingering */
 
 #define ELINE_MAX	512
 #define PIPE_DEFAULT	65536	/* Linux's pipe capacity */
 #define PIPE_BIG	(1024 * 1024)	/* longer stderr lines are logged in pieces */
+#define PG_POLL		0.5	/* seconds between looks after SIGKILL */
 
 #define BACKEND_OF(w, field)						\
 	((struct backend *)(void *)((char *)(w) -			\
 	    offsetof(struct backend, field)))
+#define PGROUP_OF(w, field)						\
+	((struct pgroup *)(void *)((char *)(w) -			\
+	    offsetof(struct pgroup, field)))
 
 static struct server *
 server_of(struct ev_loop *loop)
@@ -65,113 +94,317 @@ server_of(struct ev_loop *loop)
 }
 
 static void
-orphan_free(struct ev_loop *loop, struct orphan *o)
+linger_remove(struct ev_loop *loop, struct pgroup *g)
+{
+	if (g->lprev == NULL && lingering != g)
+		return;
+	if (g->lprev != NULL)
+		g->lprev->lnext = g->lnext;
+	else
+		lingering = g->lnext;
+	if (g->lnext != NULL)
+		g->lnext->lprev = g->lprev;
+	g->lprev = g->lnext = NULL;
+	if (lingering == NULL)
+		ev_child_stop(loop, &anychild);
+}
+
+static void
+group_free(struct ev_loop *loop, struct pgroup *g)
+{
+	struct server *srv = server_of(loop);
+	bool orphan;
+
+	ev_child_stop(loop, &g->child);
+	ev_timer_stop(loop, &g->timer);
+	ev_io_stop(loop, &g->outio);
+	if (g->outfd != -1)
+		close(g->outfd);
+	errlog_close(loop, &g->err);
+	linger_remove(loop, g);
+	if (g->prev != NULL)
+		g->prev->next = g->next;
+	else
+		groups = g->next;
+	if (g->next != NULL)
+		g->next->prev = g->prev;
+	orphan = g->orphan;
+	free(g);
+	if (orphan) {
+		norphans--;
+		server_conn_gone(srv);
+	}
+}
+
+/*
+ * No member is left.  The only place a program's --max-forks slot is
+ * given back.  An orphan is freed; a group still attached to its backend
+ * stays until the connection lets go of it (its stdout may still be held
+ * by a process outside the group, so the backend's timer keeps running).
+ */
+static void
+group_empty(struct ev_loop *loop, struct pgroup *g)
 {
 	struct server *srv = server_of(loop);
 
-	ev_child_stop(loop, &o->child);
-	ev_timer_stop(loop, &o->timer);
-	ev_io_stop(loop, &o->outio);
-	if (o->outfd != -1)
-		close(o->outfd);
-	errlog_close(loop, &o->err);
-	if (o->prev != NULL)
-		o->prev->next = o->next;
-	else
-		orphans = o->next;
-	if (o->next != NULL)
-		o->next->prev = o->prev;
-	free(o);
-	norphans--;
+	if (g->empty)
+		return;
+	g->empty = true;
+	linger_remove(loop, g);
 	srv->nchildren--;
-	server_conn_gone(srv);
+	if (g->b == NULL) {
+		group_free(loop, g);
+		return;
+	}
+	if (g->b->out_eof)
+		ev_timer_stop(loop, &g->timer);
+}
+
+/* kill(2) to the whole group; false (and the group freed if it is an
+ * orphan) when it has no member left. */
+static bool
+group_signal(struct ev_loop *loop, struct pgroup *g, int sig)
+{
+	if (g->empty)
+		return (false);
+	if (kill(-g->pgid, sig) == -1 && errno == ESRCH) {
+		group_empty(loop, g);
+		return (false);
+	}
+	return (true);
+}
+
+/* One of our children was reaped: has a lingering group emptied? */
+static void
+anychild_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct pgroup *g, *next;
+
+	(void)w;
+	(void)revents;
+	for (g = lingering; g != NULL; g = next) {
+		next = g->lnext;
+		group_signal(loop, g, 0);
+	}
 }
 
 static void
 orphan_out_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct orphan *o = (struct orphan *)(void *)((char *)w -
-	    offsetof(struct orphan, outio));
+	struct pgroup *g = PGROUP_OF(w, outio);
 	char sink[16384];
 	ssize_t n;
 
 	(void)revents;
-	n = read(o->outfd, sink, sizeof(sink));
+	n = read(g->outfd, sink, sizeof(sink));
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		ev_io_stop(loop, w);
-		close(o->outfd);
-		o->outfd = -1;
-	}
-}
-
-static void
-orphan_child_cb(struct ev_loop *loop, ev_child *w, int revents)
-{
-	(void)revents;
-	orphan_free(loop, (struct orphan *)(void *)((char *)w -
-	    offsetof(struct orphan, child)));
-}
-
-static void
-orphan_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct orphan *o = (struct orphan *)(void *)((char *)w -
-	    offsetof(struct orphan, timer));
-
-	(void)revents;
-	if (o->stage == 0) {
-		log_debug("program %d still running: SIGTERM", (int)o->pid);
-		kill(-o->pid, SIGTERM);
-		o->stage = 1;
-		ev_timer_again(loop, w);
-	} else {
-		log_info("program %d ignored SIGTERM: SIGKILL", (int)o->pid);
-		kill(-o->pid, SIGKILL);
-		o->stage = 2;
-		ev_timer_stop(loop, w);
+		close(g->outfd);
+		g->outfd = -1;
 	}
 }
 
 /*
- * The connection is gone but its program is not: see that it ends.  The
+ * The connection will get nothing more from this program: its stdout is
+ * closed and the owner hears EOF, with the leader's exit status.
+ */
+static void
+output_end(struct backend *b)
+{
+	if (b->out_eof)
+		return;
+	b->out_eof = true;
+	ev_io_stop(b->loop, &b->rio);
+	if (b->rfd != -1) {
+		close(b->rfd);
+		b->rfd = -1;
+	}
+	b->event(b, BACKEND_READABLE);
+}
+
+/*
+ * The grace periods: the group had its chance to end by itself, then
+ * SIGTERM, then SIGKILL, then a look now and then until it is empty.  With
+ * the connection still open (the program exited but the group holds its
+ * stdout) the first one also ends the output.
+ */
+static void
+group_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct pgroup *g = PGROUP_OF(w, timer);
+	struct server *srv = server_of(loop);
+	struct backend *b = g->b;
+	bool ended = b != NULL && !b->out_eof && g->stage == PG_WAIT;
+
+	(void)revents;
+	ev_timer_stop(loop, w);
+	switch (g->stage) {
+	case PG_WAIT:
+		if (g->leader)
+			log_debug("program %d still running: SIGTERM",
+			    (int)g->pgid);
+		else if (!g->empty)
+			log_debug("program %d exited, its process group did "
+			    "not: SIGTERM", (int)g->pgid);
+		if (group_signal(loop, g, SIGTERM)) {
+			g->stage = PG_TERM;
+			ev_timer_set(w, srv->cfg->close_grace, 0.);
+			ev_timer_start(loop, w);
+		}
+		break;
+	case PG_TERM:
+		if (!group_signal(loop, g, 0))
+			break;
+		log_info("program %d ignored SIGTERM: SIGKILL", (int)g->pgid);
+		/* FALLTHROUGH */
+	case PG_KILL:
+		if (group_signal(loop, g, SIGKILL)) {
+			g->stage = PG_KILL;
+			ev_timer_set(w, PG_POLL, 0.);
+			ev_timer_start(loop, w);
+		}
+		break;
+	}
+	/* Last: the owner may close the backend, and with it free g. */
+	if (ended)
+		output_end(b);
+}
+
+/* The grace period starts now, unless it already runs. */
+static void
+group_start_timer(struct ev_loop *loop, struct pgroup *g)
+{
+	struct server *srv = server_of(loop);
+
+	if (ev_is_active(&g->timer))
+		return;
+	g->stage = PG_WAIT;
+	ev_timer_set(&g->timer, srv->cfg->close_grace, 0.);
+	ev_timer_start(loop, &g->timer);
+}
+
+/* The leader is reaped: its status is the connection's close code. */
+static void
+leader_exited(struct backend *b, int st)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		b->eof_code = 0;
+	} else if (WIFEXITED(st)) {
+		b->eof_code = 1011;
+		snprintf(b->eof_reason, sizeof(b->eof_reason),
+		    "exit status %d", WEXITSTATUS(st));
+	} else if (WIFSIGNALED(st)) {
+		b->eof_code = 1011;
+		snprintf(b->eof_reason, sizeof(b->eof_reason),
+		    "killed by signal %d", WTERMSIG(st));
+	}
+	b->exited = true;
+	log_debug("#%llu program exited: %s", (unsigned long long)b->conn_id,
+	    b->eof_reason[0] != '\0' ? b->eof_reason : "exit status 0");
+}
+
+static void
+leader_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct pgroup *g = PGROUP_OF(w, child);
+	struct backend *b = g->b;
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	g->leader = false;
+	if (b != NULL)
+		leader_exited(b, w->rstatus);
+	/* Members may be left: watch for the group to empty. */
+	g->lnext = lingering;
+	if (lingering != NULL)
+		lingering->lprev = g;
+	lingering = g;
+	if (!ev_is_active(&anychild)) {
+		ev_child_init(&anychild, anychild_cb, 0, 0);
+		ev_child_start(loop, &anychild);
+	}
+	group_signal(loop, g, 0);
+	if (b == NULL)
+		return;			/* an orphan: freed, or its timer runs */
+	/* Whatever still holds its stdout has --close-grace to finish. */
+	if (!b->out_eof)
+		group_start_timer(loop, g);
+	else
+		b->event(b, BACKEND_READABLE);	/* its EOF was held back */
+}
+
+/*
+ * The connection is gone but the group may not be: see that it ends.  The
  * orphan takes over the program's stdout and stderr pipes.
  */
 static void
-orphan_add(struct backend *b)
+group_detach(struct backend *b)
 {
-	struct server *srv = server_of(b->loop);
-	struct orphan *o;
+	struct ev_loop *loop = b->loop;
+	struct pgroup *g = b->group;
 
-	ev_child_stop(b->loop, &b->child);
-	ev_io_stop(b->loop, &b->rio);
-	ev_io_stop(b->loop, &b->err.io);
-	if ((o = calloc(1, sizeof(*o))) == NULL) {
-		/* No memory to wait politely: end it now. */
-		kill(-b->pid, SIGKILL);
-		waitpid(b->pid, NULL, 0);
-		srv->nchildren--;
+	b->group = NULL;
+	g->b = NULL;
+	ev_io_stop(loop, &b->rio);
+	ev_io_stop(loop, &b->err.io);
+	if (g->empty) {
+		group_free(loop, g);
 		return;
 	}
-	o->pid = b->pid;
-	o->outfd = b->rfd;
+	g->outfd = b->rfd;
 	b->rfd = -1;
-	ev_io_init(&o->outio, orphan_out_cb, o->outfd, EV_READ);
-	if (o->outfd != -1)
-		ev_io_start(b->loop, &o->outio);
-	o->err = b->err;
+	ev_io_init(&g->outio, orphan_out_cb, g->outfd, EV_READ);
+	if (g->outfd != -1)
+		ev_io_start(loop, &g->outio);
+	g->err = b->err;
 	b->err.fd = -1;
 	b->err.line = NULL;
-	errlog_start(b->loop, &o->err);
-	ev_child_init(&o->child, orphan_child_cb, o->pid, 0);
-	ev_child_start(b->loop, &o->child);
-	ev_timer_init(&o->timer, orphan_timer_cb, srv->cfg->close_grace,
-	    srv->cfg->close_grace);
-	ev_timer_start(b->loop, &o->timer);
-	o->next = orphans;
-	if (orphans != NULL)
-		orphans->prev = o;
-	orphans = o;
+	errlog_start(loop, &g->err);
+	g->orphan = true;
 	norphans++;
+	group_start_timer(loop, g);
+}
+
+/* A new group for a program about to be spawned; pgid is set after. */
+static struct pgroup *
+group_new(struct backend *b)
+{
+	struct pgroup *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return (NULL);
+	g->b = b;
+	g->outfd = -1;
+	g->err.fd = -1;
+	ev_init(&g->child, leader_cb);
+	ev_init(&g->timer, group_timer_cb);
+	ev_init(&g->outio, orphan_out_cb);
+	return (g);
+}
+
+/* The program is running: its group is watched and counted from now. */
+static void
+group_start(struct ev_loop *loop, struct pgroup *g, pid_t pid)
+{
+	struct server *srv = server_of(loop);
+	struct pgroup *o, *next;
+
+	/* The kernel gave out this id, so a lingering group that had it is
+	 * empty, whether or not we saw it go. */
+	for (o = lingering; o != NULL; o = next) {
+		next = o->lnext;
+		if (o->pgid == pid)
+			group_empty(loop, o);
+	}
+	g->pgid = pid;
+	g->leader = true;
+	srv->nchildren++;
+	ev_child_set(&g->child, pid, 0);
+	ev_child_start(loop, &g->child);
+	g->next = groups;
+	if (groups != NULL)
+		groups->prev = g;
+	groups = g;
 }
 
 unsigned
@@ -184,13 +417,20 @@ void
 backend_proc_kill_all(void)
 {
 	struct ev_loop *loop = ev_default_loop(0);
-	struct orphan *o;
+	struct pgroup *g, *next;
 
-	for (o = orphans; o != NULL; o = o->next)
-		kill(-o->pid, SIGKILL);
-	while ((o = orphans) != NULL) {
-		waitpid(o->pid, NULL, 0);
-		orphan_free(loop, o);
+	for (g = groups; g != NULL; g = g->next)
+		if (!g->empty)
+			kill(-g->pgid, SIGKILL);
+	for (g = groups; g != NULL; g = next) {
+		next = g->next;
+		if (g->leader) {
+			waitpid(g->pgid, NULL, 0);
+			g->leader = false;
+		}
+		/* As good as empty: what is left dies of SIGKILL. */
+		if (g->b == NULL)
+			group_empty(loop, g);
 	}
 }
 
@@ -263,37 +503,6 @@ errlog_start(struct ev_loop *loop, struct errlog *e)
 	ev_io_start(loop, &e->io);
 }
 
-static void
-child_cb(struct ev_loop *loop, ev_child *w, int revents)
-{
-	struct backend *b = BACKEND_OF(w, child);
-	struct server *srv = server_of(loop);
-	int st = w->rstatus;
-
-	(void)revents;
-	ev_child_stop(loop, w);
-	b->exited = true;
-	b->pid = 0;
-	srv->nchildren--;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		b->eof_code = 0;
-	} else if (WIFEXITED(st)) {
-		b->eof_code = 1011;
-		snprintf(b->eof_reason, sizeof(b->eof_reason),
-		    "exit status %d", WEXITSTATUS(st));
-	} else if (WIFSIGNALED(st)) {
-		b->eof_code = 1011;
-		snprintf(b->eof_reason, sizeof(b->eof_reason),
-		    "killed by signal %d", WTERMSIG(st));
-	}
-	log_debug("#%llu program exited: %s", (unsigned long long)b->conn_id,
-	    b->eof_reason[0] != '\0' ? b->eof_reason : "exit status 0");
-	/* Its EOF was held back until now. */
-	if (b->out_eof)
-		b->event(b, BACKEND_READABLE);
-}
-
-/* The first writable event on stdin says "started": report it. */
 static void
 started_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -419,6 +628,61 @@ dir_lookup(struct backend *b, const char *dir, const char *path,
 	return (-1);
 }
 
+/*
+ * The program's descriptors: stdin and stdout on our pipes, stderr on ours
+ * (err), /dev/null or left as our own, nothing else.  The pipes are never
+ * 0-2 (main.c keeps those open), so no dup2 here undoes another.  Returns
+ * 0, or an error number with nothing left to destroy.
+ */
+static int
+spawn_actions(posix_spawn_file_actions_t *fa, int in, int out, int err,
+    enum stderr_mode mode)
+{
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(fa)) != 0)
+		return (rc);
+	if ((rc = posix_spawn_file_actions_adddup2(fa, in, 0)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(fa, out, 1)) != 0 ||
+	    (mode == STDERR_LOG &&
+	    (rc = posix_spawn_file_actions_adddup2(fa, err, 2)) != 0) ||
+	    (mode == STDERR_NULL &&
+	    (rc = posix_spawn_file_actions_addopen(fa, 2, "/dev/null",
+	    O_WRONLY, 0)) != 0) ||
+	    /* Not even descriptors we inherited ourselves reach it. */
+	    (rc = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0) {
+		posix_spawn_file_actions_destroy(fa);
+		return (rc);
+	}
+	return (0);
+}
+
+/*
+ * Its own process group, so TERM and KILL reach what it starts; default
+ * dispositions (we ignore SIGPIPE) and an empty mask.  Returns 0, or an
+ * error number with nothing left to destroy.
+ */
+static int
+spawn_attr(posix_spawnattr_t *attr)
+{
+	sigset_t all, none;
+	int rc;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	if ((rc = posix_spawnattr_init(attr)) != 0)
+		return (rc);
+	if ((rc = posix_spawnattr_setpgroup(attr, 0)) != 0 ||
+	    (rc = posix_spawnattr_setsigdefault(attr, &all)) != 0 ||
+	    (rc = posix_spawnattr_setsigmask(attr, &none)) != 0 ||
+	    (rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) != 0) {
+		posix_spawnattr_destroy(attr);
+		return (rc);
+	}
+	return (0);
+}
+
 static int
 proc_open(struct backend *b, const struct target *t,
     const struct backend_req *r)
@@ -428,12 +692,12 @@ proc_open(struct backend *b, const struct target *t,
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct cgi_params cp;
-	sigset_t all, none;
 	char software[64], uid[32], *script = NULL, *sname = NULL,
 	    *pinfo = NULL, **env = NULL, *dir_argv[2];
 	char *const *argv;
 	char verify[] = "SSL_CLIENT_VERIFY=SUCCESS", *tlsvars[3] = { NULL };
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	struct pgroup *g = NULL;
 	int rc;
 	pid_t pid;
 
@@ -502,26 +766,22 @@ proc_open(struct backend *b, const struct target *t,
 		    strerror(errno));
 		goto err1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (cfg->stderr_mode == STDERR_LOG)
-		posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	else if (cfg->stderr_mode == STDERR_NULL)
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-		    0);
-	/* Not even descriptors we inherited ourselves reach the program. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&attr);
-	/* Its own process group, so TERM and KILL reach what it starts;
-	 * default dispositions (we ignore SIGPIPE) and an empty mask. */
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if ((g = group_new(b)) == NULL) {
+		snprintf(b->error, sizeof(b->error), "out of memory");
+		goto err1;
+	}
+	if ((rc = spawn_actions(&fa, in[0], out[1], err[1],
+	    cfg->stderr_mode)) != 0) {
+		snprintf(b->error, sizeof(b->error), "cannot start %s: "
+		    "posix_spawn_file_actions: %s", argv[0], strerror(rc));
+		goto err1;
+	}
+	if ((rc = spawn_attr(&attr)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		snprintf(b->error, sizeof(b->error), "cannot start %s: "
+		    "posix_spawnattr: %s", argv[0], strerror(rc));
+		goto err1;
+	}
 	if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
 		rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
 	else
@@ -537,14 +797,12 @@ proc_open(struct backend *b, const struct target *t,
 	close(out[1]);
 	if (err[1] != -1)
 		close(err[1]);
-	srv->nchildren++;
-	b->pid = pid;
+	group_start(b->loop, g, pid);
+	b->group = g;
 	b->rfd = out[0];
 	b->wfd = in[1];
 	b->err.fd = err[0];
 	b->err.conn_id = r->conn_id;
-	ev_child_init(&b->child, child_cb, pid, 0);
-	ev_child_start(b->loop, &b->child);
 	errlog_start(b->loop, &b->err);
 	b->connecting = true;
 	ev_io_init(&b->wio, started_cb, b->wfd, EV_WRITE);
@@ -559,6 +817,7 @@ proc_open(struct backend *b, const struct target *t,
 	return (0);
 
 err1:
+	free(g);
 	for (rc = 0; rc < 2; rc++) {
 		if (in[rc] != -1)
 			close(in[rc]);
@@ -638,11 +897,9 @@ proc_shutdown_write(struct backend *b)
 static void
 proc_close(struct backend *b)
 {
-	/* A running program keeps its output pipes, in the orphan. */
-	if (b->pid != 0) {
-		orphan_add(b);
-		b->pid = 0;
-	}
+	/* A group with members left keeps its output pipes, orphaned. */
+	if (b->group != NULL)
+		group_detach(b);
 	backend_fd_close(b);
 	errlog_close(b->loop, &b->err);
 }

@@ -79,8 +79,9 @@ start_connect(struct backend *b, int family, const struct sockaddr *sa,
 		return (errno);
 	if (family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS &&
-	    errno != EAGAIN) {
+	/* EAGAIN is no connect in progress: on a Unix socket the peer's
+	 * accept queue is full, on TCP no local port is left. */
+	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS) {
 		int err = errno;
 
 		close(fd);
@@ -158,7 +159,8 @@ tcp_open(struct backend *b, const struct target *t,
 		if ((err = start_connect(b, AF_UNIX,
 		    (const struct sockaddr *)&sun, sizeof(sun))) != 0) {
 			snprintf(b->error, sizeof(b->error), "connect to %s: "
-			    "%s", b->peer, strerror(err));
+			    "%s", b->peer, err == EAGAIN ? "its accept queue "
+			    "is full" : strerror(err));
 			return (-1);
 		}
 		return (0);

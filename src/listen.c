@@ -151,13 +151,69 @@ add_listener(struct server *srv, int fd, bool tls, const char *how,
 	return (0);
 }
 
+/*
+ * Make room for a Unix listener at su's path.  Nothing there: fine.  A
+ * socket nobody answers on (left by a server that was killed) is removed.
+ * A socket a server answers on, even with its accept queue full, is that
+ * server's: refused (-2, a configuration error).  Anything else at the
+ * path is refused too and never removed.  -1 when it cannot be told.
+ */
+static int
+unix_path_claim(const struct sockaddr_un *su, const char *display,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc, e;
+
+	if (lstat(su->sun_path, &st) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		snprintf(err, errlen, "listen %s: %s", display,
+		    strerror(errno));
+		return (-1);
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "listen %s: exists and is not a socket",
+		    display);
+		return (-2);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(err, errlen, "listen %s: socket: %s", display,
+		    strerror(errno));
+		return (-1);
+	}
+	rc = connect(fd, (const struct sockaddr *)su, sizeof(*su));
+	e = errno;
+	close(fd);
+	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
+		snprintf(err, errlen, "listen %s: a server is already "
+		    "listening there", display);
+		return (-2);
+	}
+	if (e != ECONNREFUSED) {
+		snprintf(err, errlen, "listen %s: cannot tell whether a server "
+		    "is listening there: %s", display, strerror(e));
+		return (-1);
+	}
+	if (unlink(su->sun_path) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "listen %s: cannot remove the stale "
+		    "socket: %s", display, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 bind_one(struct server *srv, const struct addrinfo *ai, int v6only,
     bool tls, bool proxy, char *err, size_t errlen, const char *display)
 {
-	struct stat st;
-	int fd, one = 1;
+	int fd, rc, one = 1;
 
+	if (ai->ai_family == AF_UNIX && (rc = unix_path_claim(
+	    (const struct sockaddr_un *)(const void *)ai->ai_addr, display,
+	    err, errlen)) != 0)
+		return (rc);
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (fd == -1) {
@@ -165,14 +221,7 @@ bind_one(struct server *srv, const struct addrinfo *ai, int v6only,
 		    strerror(errno));
 		return (-1);
 	}
-	if (ai->ai_family == AF_UNIX) {
-		/* A socket left by an earlier run is ours to replace. */
-		const struct sockaddr_un *su =
-		    (const struct sockaddr_un *)(const void *)ai->ai_addr;
-
-		if (lstat(su->sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(su->sun_path);
-	} else
+	if (ai->ai_family != AF_UNIX)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,

@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "buf.h"
@@ -127,6 +129,27 @@ raise_fd_limit(void)
 	}
 }
 
+/*
+ * Started with descriptor 0, 1 or 2 closed, the first socket we open
+ * would take its place: log lines (stderr) would go into it, and a
+ * program would get it as its stdio.  Open /dev/null on each closed one,
+ * before anything else is opened.
+ */
+static int
+stdio_open(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: this one. */
+		if (open("/dev/null", O_RDWR) != fd)
+			return (-1);
+	}
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -135,6 +158,10 @@ main(int argc, char **argv)
 	char err[256];
 	int rc;
 
+	if (stdio_open() == -1) {
+		fprintf(stderr, "wsbridge: /dev/null: %s\n", strerror(errno));
+		return (1);
+	}
 	if ((rc = config_parse(&cfg, argc, argv, err, sizeof(err))) != 0) {
 		config_free(&cfg);
 		if (rc == 1)

@@ -27,7 +27,8 @@ struct server {
 	size_t		nlisteners;
 	struct conn	*conns;		/* every live connection */
 	unsigned	nconns;
-	unsigned	nchildren;	/* programs running, orphans too */
+	unsigned	nchildren;	/* programs' process groups not yet
+					   empty, orphans too */
 	unsigned	nactive;	/* connections past the handshake */
 	ev_tstamp	limit_logged;	/* last "refused by limits" line */
 	unsigned	limit_suppressed; /* refusals not logged since */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,6 +157,11 @@ worker_run(struct server *srv)
 	}
 	srv->loop = loop;
 	ev_set_userdata(loop, srv);
+	/* What a program leaves behind when it exits is reparented to us,
+	 * not to init: the loop reaps it, so its process group is seen to
+	 * empty (backend_proc.c). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
 	if (resolve_init(loop) == -1) {
 		log_errx("cannot start the resolver");
 		return (1);
@@ -249,8 +255,13 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 	ev_child_stop(loop, c);
 	w->pid = 0;
 	if (!stopping) {
-		log_warnx("worker %d exited (status 0x%x): restarting",
-		    c->rpid, c->rstatus);
+		if (WIFSIGNALED(c->rstatus))
+			log_warnx("worker %d killed by signal %d%s: restarting",
+			    c->rpid, WTERMSIG(c->rstatus),
+			    WCOREDUMP(c->rstatus) ? " (core dumped)" : "");
+		else
+			log_warnx("worker %d exited with status %d: "
+			    "restarting", c->rpid, WEXITSTATUS(c->rstatus));
 		if (ev_now(loop) - w->started < RESPAWN_DELAY)
 			ev_timer_start(loop, &w->respawn);
 		else if (worker_spawn(ev_userdata(loop), w) == -1)
