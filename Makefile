@@ -30,7 +30,7 @@ LDFLAGS_ALL = $(LDFLAGS)
 VERSION	 = $(shell cat VERSION)
 
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
-	   netaddr origin tokens pmd
+	   netaddr origin tokens pmd conntab
 IO	 = main config log buf listen conn conn_http conn_ws backend \
 	   backend_tcp backend_proc worker static auth tokenfile \
 	   transport transport_tls resolve
