@@ -23,6 +23,7 @@
 #include "cgi_env.h"
 #include "handshake.h"
 #include "http.h"
+#include "limits.h"
 #include "log.h"
 #include "server.h"
 
@@ -64,6 +65,27 @@ server_of(struct ev_loop *loop)
 	return (ev_userdata(loop));
 }
 
+/*
+ * The counting of programs for --max-forks, which holds for every worker
+ * together (limits.c): a program is counted from the check before it is
+ * spawned until it is reaped.  -1 when --max-forks are running already.
+ */
+static int
+program_count(struct server *srv)
+{
+	if (limits_fork_take(srv->limits, srv->cfg) == -1)
+		return (-1);
+	srv->nchildren++;
+	return (0);
+}
+
+static void
+program_uncount(struct server *srv)
+{
+	srv->nchildren--;
+	limits_fork_put(srv->limits);
+}
+
 static void
 orphan_free(struct ev_loop *loop, struct orphan *o)
 {
@@ -83,7 +105,7 @@ orphan_free(struct ev_loop *loop, struct orphan *o)
 		o->next->prev = o->prev;
 	free(o);
 	norphans--;
-	srv->nchildren--;
+	program_uncount(srv);
 	server_conn_gone(srv);
 }
 
@@ -149,7 +171,7 @@ orphan_add(struct backend *b)
 		/* No memory to wait politely: end it now. */
 		kill(-b->pid, SIGKILL);
 		waitpid(b->pid, NULL, 0);
-		srv->nchildren--;
+		program_uncount(srv);
 		return;
 	}
 	o->pid = b->pid;
@@ -274,7 +296,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	ev_child_stop(loop, w);
 	b->exited = true;
 	b->pid = 0;
-	srv->nchildren--;
+	program_uncount(srv);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		b->eof_code = 0;
 	} else if (WIFEXITED(st)) {
@@ -439,7 +461,7 @@ proc_open(struct backend *b, const struct target *t,
 
 	b->conn_id = r->conn_id;
 	b->detachable = true;
-	if (cfg->max_forks > 0 && srv->nchildren >= cfg->max_forks) {
+	if (program_count(srv) == -1) {
 		b->fail_status = 503;
 		snprintf(b->error, sizeof(b->error), "--max-forks %u reached",
 		    cfg->max_forks);
@@ -448,7 +470,7 @@ proc_open(struct backend *b, const struct target *t,
 	if (t->kind == TARGET_DIR) {
 		if (dir_lookup(b, t->path, r->hs->path, r->hs->path_len,
 		    &script, &sname, &pinfo) == -1)
-			return (-1);
+			goto err0;
 		dir_argv[0] = script;
 		dir_argv[1] = NULL;
 		argv = dir_argv;
@@ -537,7 +559,6 @@ proc_open(struct backend *b, const struct target *t,
 	close(out[1]);
 	if (err[1] != -1)
 		close(err[1]);
-	srv->nchildren++;
 	b->pid = pid;
 	b->rfd = out[0];
 	b->wfd = in[1];
@@ -569,6 +590,7 @@ err1:
 	}
 	cgi_env_free(env);
 err0:
+	program_uncount(srv);
 	free(tlsvars[0]);
 	free(script);
 	free(sname);

@@ -21,6 +21,7 @@
 #include "backend.h"
 #include "config.h"
 #include "conn.h"
+#include "limits.h"
 #include "listen.h"
 #include "log.h"
 #include "resolve.h"
@@ -33,6 +34,7 @@
 
 struct worker {
 	pid_t		pid;
+	int		slot;		/* its counts (limits.h), or -1 */
 	ev_child	child;
 	ev_tstamp	started;
 	ev_timer	respawn;
@@ -149,6 +151,7 @@ int
 worker_run(struct server *srv)
 {
 	struct ev_loop *loop;
+	int slot;
 
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
 		log_errx("cannot initialise the event loop");
@@ -156,6 +159,14 @@ worker_run(struct server *srv)
 	}
 	srv->loop = loop;
 	ev_set_userdata(loop, srv);
+	/* One process and no master: its slot is made here. */
+	if (limits_slot(srv->limits) == -1) {
+		if ((slot = limits_slot_new(srv->limits)) == -1) {
+			log_errx("no free slot for the counts");
+			return (1);
+		}
+		limits_slot_enter(srv->limits, slot);
+	}
 	if (resolve_init(loop) == -1) {
 		log_errx("cannot start the resolver");
 		return (1);
@@ -204,9 +215,16 @@ worker_spawn(struct server *srv, struct worker *w)
 {
 	struct ev_loop *loop = srv->loop;
 	pid_t pid;
+	int slot;
 
+	/* A slot of its own, emptied when it exits whatever the cause. */
+	if ((slot = limits_slot_new(srv->limits)) == -1) {
+		log_warnx("no free slot for a worker's counts");
+		return (-1);
+	}
 	if ((pid = fork()) == -1) {
 		log_warn("fork");
+		limits_slot_free(srv->limits, slot, NULL);
 		return (-1);
 	}
 	if (pid == 0) {
@@ -217,9 +235,11 @@ worker_spawn(struct server *srv, struct worker *w)
 		workers = NULL;
 		nworkers = 0;
 		log_set_tag(getpid());
+		limits_slot_enter(srv->limits, slot);
 		exit(worker_run(srv));
 	}
 	w->pid = pid;
+	w->slot = slot;
 	w->started = ev_now(loop);
 	ev_child_set(&w->child, pid, 0);
 	ev_child_start(loop, &w->child);
@@ -243,11 +263,20 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 {
 	struct worker *w = (struct worker *)(void *)((char *)c -
 	    offsetof(struct worker, child));
+	struct server *srv = ev_userdata(loop);
+	struct limits_counts gone;
 	unsigned i, alive = 0;
 
 	(void)revents;
 	ev_child_stop(loop, c);
 	w->pid = 0;
+	/* What it counted died with it; before anything is logged, so a
+	 * line saying it exited means its counts are gone too. */
+	limits_slot_free(srv->limits, w->slot, &gone);
+	w->slot = -1;
+	if (gone.conns > 0 || gone.forks > 0)
+		log_info("worker %d gone: %u connection(s) and %u program(s) "
+		    "no longer counted", c->rpid, gone.conns, gone.forks);
 	if (!stopping) {
 		log_warnx("worker %d exited (status 0x%x): restarting",
 		    c->rpid, c->rstatus);
@@ -304,6 +333,7 @@ master_run(struct server *srv)
 		return (1);
 	}
 	for (i = 0; i < nworkers; i++) {
+		workers[i].slot = -1;
 		ev_init(&workers[i].child, worker_child_cb);
 		ev_timer_init(&workers[i].respawn, respawn_cb, RESPAWN_DELAY,
 		    0.);
