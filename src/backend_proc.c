@@ -25,6 +25,7 @@
 #include "cgi_env.h"
 #include "handshake.h"
 #include "http.h"
+#include "limits.h"
 #include "log.h"
 #include "server.h"
 
@@ -93,6 +94,27 @@ server_of(struct ev_loop *loop)
 	return (ev_userdata(loop));
 }
 
+/*
+ * The counting of programs for --max-forks, which holds for every worker
+ * together (limits.c): a program is counted from the check before it is
+ * spawned until it is reaped.  -1 when --max-forks are running already.
+ */
+static int
+program_count(struct server *srv)
+{
+	if (limits_fork_take(srv->limits, srv->cfg) == -1)
+		return (-1);
+	srv->nchildren++;
+	return (0);
+}
+
+static void
+program_uncount(struct server *srv)
+{
+	srv->nchildren--;
+	limits_fork_put(srv->limits);
+}
+
 static void
 linger_remove(struct ev_loop *loop, struct pgroup *g)
 {
@@ -151,7 +173,7 @@ group_empty(struct ev_loop *loop, struct pgroup *g)
 		return;
 	g->empty = true;
 	linger_remove(loop, g);
-	srv->nchildren--;
+	program_uncount(srv);
 	if (g->b == NULL) {
 		group_free(loop, g);
 		return;
@@ -382,11 +404,11 @@ group_new(struct backend *b)
 	return (g);
 }
 
-/* The program is running: its group is watched and counted from now. */
+/* The program is running: its group is watched from now (it was counted
+ * by program_count() before the spawn). */
 static void
 group_start(struct ev_loop *loop, struct pgroup *g, pid_t pid)
 {
-	struct server *srv = server_of(loop);
 	struct pgroup *o, *next;
 
 	/* The kernel gave out this id, so a lingering group that had it is
@@ -398,7 +420,6 @@ group_start(struct ev_loop *loop, struct pgroup *g, pid_t pid)
 	}
 	g->pgid = pid;
 	g->leader = true;
-	srv->nchildren++;
 	ev_child_set(&g->child, pid, 0);
 	ev_child_start(loop, &g->child);
 	g->next = groups;
@@ -703,7 +724,7 @@ proc_open(struct backend *b, const struct target *t,
 
 	b->conn_id = r->conn_id;
 	b->detachable = true;
-	if (cfg->max_forks > 0 && srv->nchildren >= cfg->max_forks) {
+	if (program_count(srv) == -1) {
 		b->fail_status = 503;
 		snprintf(b->error, sizeof(b->error), "--max-forks %u reached",
 		    cfg->max_forks);
@@ -712,7 +733,7 @@ proc_open(struct backend *b, const struct target *t,
 	if (t->kind == TARGET_DIR) {
 		if (dir_lookup(b, t->path, r->hs->path, r->hs->path_len,
 		    &script, &sname, &pinfo) == -1)
-			return (-1);
+			goto err0;
 		dir_argv[0] = script;
 		dir_argv[1] = NULL;
 		argv = dir_argv;
@@ -828,6 +849,7 @@ err1:
 	}
 	cgi_env_free(env);
 err0:
+	program_uncount(srv);
 	free(tlsvars[0]);
 	free(script);
 	free(sname);

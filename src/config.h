@@ -84,13 +84,13 @@ struct config {
 	char		**inherit;	/* --passenv: "NAME=VALUE" to pass */
 	char		**env;		/* --env "NAME=VALUE" */
 	double		close_grace;	/* seconds before TERM, then KILL */
-	unsigned	max_forks;	/* 0 = no limit (503 beyond) */
+	unsigned	max_forks;	/* all workers', 0 = none (503) */
 
 	/* Limits, processes, privileges. */
 	unsigned	workers;	/* processes accepting, >= 1 */
 	double		idle_timeout;	/* no data either way: close; 0 off */
 	double		ping_interval;	/* ping a quiet client; 0 off */
-	unsigned	max_conns;	/* per process, 0 = no limit (503) */
+	unsigned	max_conns;	/* all workers', 0 = no limit (503) */
 	unsigned	max_conns_ip;	/* per client address, 0 = none */
 	char		*user;		/* drop to this user after binding */
 	char		*group;		/* and this group (default: user's) */

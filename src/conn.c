@@ -586,6 +586,9 @@ conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	if (c->counted)
 		srv->nactive--;
+	limits_conn_release(srv->limits, &c->lim);
+	if (c->refused)
+		srv->nrefused--;
 	c->magic = 0;
 	free(c);
 	srv->nconns--;
@@ -594,18 +597,21 @@ conn_free(struct conn *c)
 
 struct conn *
 conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
-    bool proxy)
+    bool proxy, const struct limits_ticket *lim, const char *refuse)
 {
 	const struct config *cfg = srv->cfg;
+	struct limits_ticket own = *lim;
 	struct conn *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
+		limits_conn_release(srv->limits, &own);
 		return (NULL);
 	}
 	if (tls) {
 		if (transport_tls(&c->t, fd, srv->tls_ctx) == -1) {
 			free(c);
+			limits_conn_release(srv->limits, &own);
 			return (NULL);
 		}
 	} else
@@ -640,7 +646,14 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	conn_set_timer(c, cfg->handshake_timeout);
+	c->lim = own;
+	if (refuse != NULL) {
+		/* The 503 goes out as soon as the socket is writable. */
+		c->refused = true;
+		srv->nrefused++;
+		conn_refuse(c, refuse);
+	} else
+		conn_set_timer(c, cfg->handshake_timeout);
 	update_watchers(c);
 	return (c);
 }

@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "buf.h"
 #include "handshake.h"
+#include "limits.h"
 #include "pmd.h"
 #include "transport.h"
 #include "utf8.h"
@@ -116,6 +117,8 @@ struct conn {
 	off_t		file_off;
 	off_t		file_left;
 	bool		counted;	/* in srv->nactive (limits) */
+	struct limits_ticket lim;	/* what it counts in the limits */
+	bool		refused;	/* refused at accept (srv->nrefused) */
 	bool		read_wants_write; /* TLS read waits for writable */
 	bool		write_wants_read; /* TLS write waits for readable */
 	ev_tstamp	last_data;	/* payload either way (idle) */
@@ -133,13 +136,15 @@ struct conn {
 };
 
 /*
- * conn_new(srv, fd, sa, tls, proxy): take over an accepted, non-blocking
- * client socket (speaking TLS when tls, sending a PROXY protocol header
- * first when proxy) and start reading its request.  Returns the connection, or NULL (fd
- * closed) when memory is short.
+ * conn_new(srv, fd, sa, tls, proxy, lim, refuse): take over an accepted,
+ * non-blocking client socket (speaking TLS when tls, sending a PROXY
+ * protocol header first when proxy) and what it counts in the limits, and
+ * start reading its request; or, when refuse says why it does not fit the
+ * limits, answer 503 at once.  Returns the connection, or NULL (fd closed,
+ * lim given back) when memory is short.
  */
 struct conn *conn_new(struct server *, int, const struct sockaddr *, bool,
-	    bool);
+	    bool, const struct limits_ticket *, const char *);
 
 /*
  * conn_shutdown(c): the server is going away: open connections get close

@@ -17,6 +17,8 @@
 
 #include "auth.h"
 #include "conn.h"
+#include "conntab.h"
+#include "limits.h"
 #include "netaddr.h"
 #include "origin.h"
 #include "tokenfile.h"
@@ -112,9 +114,8 @@ conn_http_error(struct conn *c, int status, const char *why, const char *extra)
 	http_reply(c, status, why, extra, true);
 }
 
-/* A limit refuses the upgrade: 503, logged at most once a second. */
-static void
-limit_refuse(struct conn *c, const char *why)
+void
+conn_refuse(struct conn *c, const char *why)
 {
 	struct server *srv = c->srv;
 	ev_tstamp now = ev_now(srv->loop);
@@ -132,46 +133,54 @@ limit_refuse(struct conn *c, const char *why)
 	}
 }
 
-/* --max-connections and --max-connections-per-ip; 0 when within them. */
-static const char *
-over_limit(struct conn *c)
+/* Is the socket's peer a --trust-proxy? */
+static bool
+trusted_peer(const struct conn *c)
 {
-	const struct config *cfg = c->srv->cfg;
-	struct conn *o;
-	unsigned n = 0;
+	size_t i;
 
-	if (cfg->max_conns > 0 && c->srv->nactive >= cfg->max_conns)
-		return ("--max-connections reached");
-	if (cfg->max_conns_ip == 0)
-		return (NULL);
-	for (o = c->srv->conns; o != NULL; o = o->next)
-		if (o->counted && strcmp(o->peer_addr, c->peer_addr) == 0)
-			n++;
-	return (n >= cfg->max_conns_ip ?
-	    "--max-connections-per-ip reached" : NULL);
+	for (i = 0; i < c->srv->ntrusted; i++)
+		if (netaddr_cidr_match(&c->srv->trusted[i],
+		    (const struct sockaddr *)&c->peer_sa))
+			return (true);
+	return (false);
 }
 
-/* Behind a trusted proxy the client's address is the one it reports. */
-static void
+/*
+ * The connection is from addr (text) after all: counted there from now on
+ * (--max-connections-per-ip).  NULL, or why it does not fit there.
+ */
+static const char *
+count_under(struct conn *c, const char *addr)
+{
+	uint8_t key[CONNTAB_KEYLEN];
+
+	if (conntab_key_text(addr, key) == -1)
+		conntab_key_sockaddr((const struct sockaddr *)&c->peer_sa,
+		    key);
+	return (limits_conn_readdress(c->srv->limits, c->srv->cfg, key,
+	    &c->lim));
+}
+
+/*
+ * Behind a trusted proxy the client's address is the one it reports; the
+ * connection is counted under it from now on.  NULL, or why that address
+ * has no room for it.
+ */
+static const char *
 front_door_peer(struct conn *c, const struct http_request *req)
 {
-	struct server *srv = c->srv;
 	char addr[NETADDR_STRLEN];
-	size_t i;
 	int h;
 
-	for (i = 0; i < srv->ntrusted; i++)
-		if (netaddr_cidr_match(&srv->trusted[i],
-		    (struct sockaddr *)&c->peer_sa))
-			break;
-	if (i == srv->ntrusted)
-		return;
+	if (!trusted_peer(c))
+		return (NULL);
 	/* X-Forwarded-For first: what nginx and HAProxy append to; a
 	 * Forwarded header only when there is none (a proxy that only
 	 * appends to one of them passes the client's other one along). */
 	if (netaddr_xff(req, addr, sizeof(addr)) == -1 &&
 	    netaddr_forwarded(req, addr, sizeof(addr)) == -1)
-		return;
+		return (count_under(c, c->peer_addr));
 	/* TLS ended at the proxy: the browser's Origin says https. */
 	if ((h = http_find_header(req, "X-Forwarded-Proto", 0)) >= 0 &&
 	    http_token_eq(req->headers[h].value, req->headers[h].value_len,
@@ -183,6 +192,7 @@ front_door_peer(struct conn *c, const struct http_request *req)
 	snprintf(c->peer_port, sizeof(c->peer_port), "0");
 	snprintf(c->peer, sizeof(c->peer), strchr(addr, ':') != NULL ?
 	    "[%s]" : "%s", addr);
+	return (count_under(c, addr));
 }
 
 /*
@@ -432,7 +442,10 @@ conn_try_handshake(struct conn *c)
 	c->keep_alive = req.minor_version >= 1 ?
 	    !http_list_has(&req, "Connection", "close") :
 	    http_list_has(&req, "Connection", "keep-alive");
-	front_door_peer(c, &req);
+	if ((why = front_door_peer(c, &req)) != NULL) {
+		conn_refuse(c, why);
+		return;
+	}
 	if (c->srv->auth != NULL) {
 		if ((c->user = auth_check(c->srv->auth, &req)) == NULL) {
 			reply_status(c, 401, "authentication required",
@@ -473,10 +486,6 @@ conn_try_handshake(struct conn *c)
 		conn_http_error(c, 500, "out of memory", NULL);
 		return;
 	}
-	if ((why = over_limit(c)) != NULL) {
-		limit_refuse(c, why);
-		return;
-	}
 	memset(&breq, 0, sizeof(breq));
 	breq.req = &req;
 	breq.hs = &hs;
@@ -505,6 +514,7 @@ conn_try_handshake(struct conn *c)
 	buf_consume(&c->rx, (size_t)r);
 	c->counted = true;
 	c->srv->nactive++;
+	limits_conn_upgrade(c->srv->limits, &c->lim);
 	c->state = CONN_CONNECTING;
 	conn_set_timer(c, cfg->connect_timeout);
 }
@@ -565,6 +575,7 @@ int
 conn_read_proxy_header(struct conn *c)
 {
 	struct proxy_info info;
+	const char *why;
 	uint8_t *p;
 	size_t avail, have = buf_len(&c->proxybuf), take;
 	ssize_t n;
@@ -597,5 +608,10 @@ conn_read_proxy_header(struct conn *c)
 	if (!info.local)
 		conn_set_peer(c, (struct sockaddr *)&info.src);
 	log_debug("#%" PRIu64 " PROXY header: client %s", c->id, c->peer);
+	/* Counted under the client from now on, unless a trusted proxy's
+	 * request will name another (or it was refused already). */
+	if (!info.local && c->state == CONN_HANDSHAKE && !trusted_peer(c) &&
+	    (why = count_under(c, c->peer_addr)) != NULL)
+		conn_refuse(c, why);
 	return (0);
 }

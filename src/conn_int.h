@@ -91,6 +91,13 @@ void	conn_try_handshake(struct conn *);
 void	conn_http_error(struct conn *, int, const char *, const char *);
 
 /*
+ * conn_refuse(c, why): a limit refuses the connection: 503 with
+ * Retry-After, logged at most once a second (the others are counted in the
+ * next line), then as conn_http_error().
+ */
+void	conn_refuse(struct conn *, const char *);
+
+/*
  * conn_send_file(c): send more of a static file: sendfile(2) on plain
  * sockets, through the transport's buffer under TLS.  0 to go on, -1 to stop
  * (blocked, failed).

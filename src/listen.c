@@ -1,8 +1,9 @@
 /*
  * listen.c - binds the listeners at start-up and accepts connections.  Every
- * accepted socket is born non-blocking and close-on-exec.  When descriptors
- * run out, accepting pauses briefly instead of spinning on a listener that
- * stays readable.
+ * accepted socket is born non-blocking and close-on-exec and counted against
+ * the connection limits at once (limits.c); one that does not fit gets a 503.
+ * When descriptors run out, accepting pauses briefly instead of spinning on
+ * a listener that stays readable.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,13 +21,18 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "handshake.h"
+#include "limits.h"
 #include "listen.h"
 #include "log.h"
+#include "netaddr.h"
 #include "server.h"
 
 #define ACCEPT_BATCH	64	/* per wake-up, so one listener can't hog */
 #define EMFILE_PAUSE	0.5	/* seconds without accepting */
 #define FD_RESERVE	8	/* kept for logs, resolver, files */
+#define REFUSED_MAX	64	/* refused connections read to their EOF */
+#define REFUSED_DRAIN	4	/* reads of what one sent before it is shut */
 
 static ev_timer resume_timer;
 static long fd_limit;		/* RLIMIT_NOFILE when the listeners opened */
@@ -68,6 +74,42 @@ fmt_sockaddr(const struct sockaddr *sa, char *out, size_t len)
 	}
 }
 
+/*
+ * Beyond REFUSED_MAX refusals waiting for their client's EOF (one address
+ * opening sockets as fast as it can), a refused connection costs no more
+ * than this: what it sent already is read, so that closing sends a FIN and
+ * not a reset, then the 503 (none under TLS: no handshake for it) and the
+ * close.  It is counted in the next "refused by limits" line.
+ */
+static void
+refuse_now(struct server *srv, int fd, bool tls)
+{
+	char reply[512], sink[4096];
+	int i, n;
+
+	for (i = 0; i < REFUSED_DRAIN && read(fd, sink, sizeof(sink)) > 0;
+	    i++)
+		;
+	if (!tls && (n = handshake_error(reply, sizeof(reply), 503,
+	    "Retry-After: 1\r\n", NULL)) > 0 &&
+	    write(fd, reply, (size_t)n) != n)
+		log_debug("refused connection: could not send the 503");
+	close(fd);
+	srv->limit_suppressed++;
+}
+
+/* Is the peer a --trust-proxy, whose requests say whose they are? */
+static bool
+trusted_peer(const struct server *srv, const struct sockaddr *sa)
+{
+	size_t i;
+
+	for (i = 0; i < srv->ntrusted; i++)
+		if (netaddr_cidr_match(&srv->trusted[i], sa))
+			return (true);
+	return (false);
+}
+
 static void
 resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -83,6 +125,9 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	    offsetof(struct listener, io));
 	struct server *srv = l->srv;
 	struct sockaddr_storage ss;
+	struct limits_ticket ticket;
+	const struct sockaddr *by;
+	const char *why;
 	socklen_t sslen;
 	int fd, i, one = 1;
 
@@ -106,17 +151,26 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		 * backends (a socket, or three pipes for a program) of the
 		 * connections still on their way there, this one too. */
 		if (fd_limit > 0 && fd_limit - fd < FD_RESERVE +
-		    (long)(srv->nconns - srv->nactive + 1) *
+		    (long)(srv->nconns - srv->nactive - srv->nrefused + 1) *
 		    (fds_per_conn - 1)) {
 			close(fd);
 			pause_accepting(srv, l->name);
 			return;
 		}
+		/* Counted from now on, by address unless a PROXY header or
+		 * a trusted proxy's request will say whose it is. */
+		by = l->proxy || trusted_peer(srv, (struct sockaddr *)&ss) ?
+		    NULL : (struct sockaddr *)&ss;
+		why = limits_conn_admit(srv->limits, srv->cfg, by, &ticket);
+		if (why != NULL && srv->nrefused >= REFUSED_MAX) {
+			refuse_now(srv, fd, l->tls);
+			continue;
+		}
 		if (ss.ss_family != AF_UNIX)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			    sizeof(one));
 		if (conn_new(srv, fd, (struct sockaddr *)&ss, l->tls,
-		    l->proxy) == NULL)
+		    l->proxy, &ticket, why) == NULL)
 			log_warnx("out of memory: connection dropped");
 	}
 }

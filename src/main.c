@@ -22,6 +22,7 @@
 #include "origin.h"
 #include "tokenfile.h"
 #include "config.h"
+#include "limits.h"
 #include "listen.h"
 #include "log.h"
 #include "server.h"
@@ -216,13 +217,22 @@ main(int argc, char **argv)
 		return (rc == -2 ? 2 : 1);
 	}
 	warn_hijacking(&cfg, &srv);
+	/* Before any worker is forked: they all count in it. */
+	if ((srv.limits = limits_new(&cfg, err, sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		listen_close(&srv);
+		config_free(&cfg);
+		return (1);
+	}
 	if ((rc = privileges_drop(&cfg, err, sizeof(err))) != 0) {
 		log_errx("%s", err);
 		listen_close(&srv);
+		limits_free(srv.limits);
 		config_free(&cfg);
 		return (rc);
 	}
 	rc = cfg.workers > 1 ? master_run(&srv) : worker_run(&srv);
+	limits_free(srv.limits);
 	SSL_CTX_free(srv.tls_ctx);
 	if (srv.auth != NULL) {
 		auth_free(srv.auth);

@@ -19,6 +19,7 @@ struct ssl_ctx_st;
 struct auth;
 struct netaddr_cidr;
 struct tokenfile;
+struct limits;
 
 struct server {
 	struct ev_loop	*loop;
@@ -30,6 +31,8 @@ struct server {
 	unsigned	nchildren;	/* programs' process groups not yet
 					   empty, orphans too */
 	unsigned	nactive;	/* connections past the handshake */
+	struct limits	*limits;	/* every worker's counts (limits.h) */
+	unsigned	nrefused;	/* refused ones lingering for an EOF */
 	ev_tstamp	limit_logged;	/* last "refused by limits" line */
 	unsigned	limit_suppressed; /* refusals not logged since */
 	uint64_t	next_id;	/* connection ids, for the log */

@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "config.h"
 #include "conn.h"
+#include "limits.h"
 #include "listen.h"
 #include "log.h"
 #include "resolve.h"
@@ -34,6 +35,7 @@
 
 struct worker {
 	pid_t		pid;
+	int		slot;		/* its counts (limits.h), or -1 */
 	ev_child	child;
 	ev_tstamp	started;
 	ev_timer	respawn;
@@ -150,6 +152,7 @@ int
 worker_run(struct server *srv)
 {
 	struct ev_loop *loop;
+	int slot;
 
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
 		log_errx("cannot initialise the event loop");
@@ -162,6 +165,14 @@ worker_run(struct server *srv)
 	 * empty (backend_proc.c). */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
+	/* One process and no master: its slot is made here. */
+	if (limits_slot(srv->limits) == -1) {
+		if ((slot = limits_slot_new(srv->limits)) == -1) {
+			log_errx("no free slot for the counts");
+			return (1);
+		}
+		limits_slot_enter(srv->limits, slot);
+	}
 	if (resolve_init(loop) == -1) {
 		log_errx("cannot start the resolver");
 		return (1);
@@ -210,9 +221,16 @@ worker_spawn(struct server *srv, struct worker *w)
 {
 	struct ev_loop *loop = srv->loop;
 	pid_t pid;
+	int slot;
 
+	/* A slot of its own, emptied when it exits whatever the cause. */
+	if ((slot = limits_slot_new(srv->limits)) == -1) {
+		log_warnx("no free slot for a worker's counts");
+		return (-1);
+	}
 	if ((pid = fork()) == -1) {
 		log_warn("fork");
+		limits_slot_free(srv->limits, slot, NULL);
 		return (-1);
 	}
 	if (pid == 0) {
@@ -223,9 +241,11 @@ worker_spawn(struct server *srv, struct worker *w)
 		workers = NULL;
 		nworkers = 0;
 		log_set_tag(getpid());
+		limits_slot_enter(srv->limits, slot);
 		exit(worker_run(srv));
 	}
 	w->pid = pid;
+	w->slot = slot;
 	w->started = ev_now(loop);
 	ev_child_set(&w->child, pid, 0);
 	ev_child_start(loop, &w->child);
@@ -249,11 +269,20 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 {
 	struct worker *w = (struct worker *)(void *)((char *)c -
 	    offsetof(struct worker, child));
+	struct server *srv = ev_userdata(loop);
+	struct limits_counts gone;
 	unsigned i, alive = 0;
 
 	(void)revents;
 	ev_child_stop(loop, c);
 	w->pid = 0;
+	/* What it counted died with it; before anything is logged, so a
+	 * line saying it exited means its counts are gone too. */
+	limits_slot_free(srv->limits, w->slot, &gone);
+	w->slot = -1;
+	if (gone.conns > 0 || gone.forks > 0)
+		log_info("worker %d gone: %u connection(s) and %u program(s) "
+		    "no longer counted", c->rpid, gone.conns, gone.forks);
 	if (!stopping) {
 		if (WIFSIGNALED(c->rstatus))
 			log_warnx("worker %d killed by signal %d%s: restarting",
@@ -315,6 +344,7 @@ master_run(struct server *srv)
 		return (1);
 	}
 	for (i = 0; i < nworkers; i++) {
+		workers[i].slot = -1;
 		ev_init(&workers[i].child, worker_child_cb);
 		ev_timer_init(&workers[i].respawn, respawn_cb, RESPAWN_DELAY,
 		    0.);
