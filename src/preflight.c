@@ -405,7 +405,8 @@ preflight_print(const struct config *cfg, FILE *out)
 		fprintf(out, "listen sockets from systemd (LISTEN_FDS=%s)\n",
 		    fds);
 	else if (cfg->nlistens == 0)
-		fprintf(out, "listen sockets from systemd only (no --listen)\n");
+		fprintf(out, "listen sockets from systemd only (no "
+		    "--listen)\n");
 	for (i = 0; i < cfg->nlistens; i++) {
 		l = &cfg->listens[i];
 		tls = l->tls == LISTEN_TLS_ON ||

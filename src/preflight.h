@@ -19,7 +19,7 @@
 struct run_as {
 	const char	*name;		/* --user, or NULL */
 	uid_t		uid;
-	gid_t		gid;		/* --group's, else the user's */
+	gid_t		gid;		/* --group's, else user's */
 	bool		change;		/* we are someone else now */
 };
 

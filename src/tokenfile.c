@@ -53,7 +53,7 @@ signature(const char *path)
 /* Which file each line of the joined text came from, for warnings. */
 struct origin {
 	char		*file;
-	size_t		first;		/* its first line in the joined text */
+	size_t		first;		/* its line 1 in the joined text */
 };
 
 struct origins {
