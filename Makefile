@@ -33,7 +33,7 @@ PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 	   netaddr origin tokens pmd ws_recv conntab
 IO	 = main config log buf listen conn conn_http conn_ws backend \
 	   backend_tcp backend_proc worker static auth tokenfile \
-	   transport transport_tls resolve limits
+	   transport transport_tls resolve limits preflight
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZERS	 = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -803,7 +803,11 @@ proc_open(struct backend *b, const struct target *t,
 		    "posix_spawnattr: %s", argv[0], strerror(rc));
 		goto err1;
 	}
-	if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
+	/* A program's file was found at start-up (preflight.c); argv[0]
+	 * stays as it was given, as with execvp(3). */
+	if (t->kind == TARGET_PROGRAM && t->path != NULL)
+		rc = posix_spawn(&pid, t->path, &fa, &attr, argv, env);
+	else if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
 		rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
 	else
 		rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, env);

@@ -113,19 +113,24 @@ static const char usage_text[] =
 "      --config FILE          read options from FILE: one long option per\n"
 "                             line (\"listen 8080\"), # comments, \"program\n"
 "                             PATH ARGS...\" for a program; the command\n"
-"                             line wins\n"
+"                             line wins; relative paths are the file's\n"
+"                             directory's\n"
+"  -t, --check-config         check the configuration, its files, programs\n"
+"                             and users, print what would listen where,\n"
+"                             exit 0 (or 2); binds nothing\n"
 "      --log-level LEVEL      error, warn, info or debug (default info)\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"
 "Exit status: 0 after a clean shutdown, 1 on a runtime failure, 2 on a bad\n"
-"command line.\n";
+"command line or configuration.\n";
 
 enum opt_id {
 	OPT_LISTEN = 'l',
 	OPT_CONNECT = 'c',
 	OPT_HELP = 'h',
 	OPT_VERSION = 'V',
+	OPT_CHECK_CONFIG = 't',
 	OPT_MAX_MESSAGE = 256,
 	OPT_MAX_HEADER,
 	OPT_HANDSHAKE_TIMEOUT,
@@ -209,7 +214,28 @@ static const struct option long_opts[] = {
 	{ "deflate-level",	required_argument, NULL, OPT_DEFLATE_LEVEL },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ "check-config",	no_argument,	   NULL, OPT_CHECK_CONFIG },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Where options come from while parsing: the command line wins. */
+enum opt_source {
+	SRC_FILE,
+	SRC_CLI
+};
+
+/* One config_parse(): where things came from, for overrides and errors. */
+struct parse {
+	struct config	*cfg;
+	enum opt_source	src;
+	char		*base;		/* the file's directory, absolute */
+	size_t		line;		/* of the file, while it is read */
+	bool		listens_from_file;	/* a --listen replaces them */
+	bool		env_from_file;	/* a --env replaces them */
+	size_t		target_line;	/* the file's line that set the
+					   default backend; 0: none or the
+					   command line */
+	char		*target_what;	/* that line's option and value */
 };
 
 static int fail(char *, size_t, const char *, ...)
@@ -466,23 +492,59 @@ parse_target(const char *arg, bool programs, struct target *t, char *err,
 	return (0);
 }
 
+/*
+ * The default backend is set once.  The command line replaces the file's;
+ * two in the file, or two on the command line, are an error that names
+ * both.
+ */
+static int
+claim_backend(struct parse *ps, const char *opt, const char *val, char *err,
+    size_t errlen)
+{
+	struct config *cfg = ps->cfg;
+
+	if (cfg->connect.display != NULL) {
+		if (ps->src == SRC_FILE)
+			return (fail(err, errlen, "two backends: '%s %s' here "
+			    "and '%s' on line %zu; keep one", opt, val,
+			    ps->target_what, ps->target_line));
+		if (ps->target_line == 0)
+			return (fail(err, errlen, "give one of --connect, "
+			    "--dir or a program"));
+		config_free_target(&cfg->connect);
+	}
+	free(ps->target_what);
+	ps->target_what = NULL;
+	ps->target_line = 0;
+	if (ps->src == SRC_FILE) {
+		if (asprintf(&ps->target_what, "%s %s", opt, val) == -1) {
+			ps->target_what = NULL;
+			return (fail(err, errlen, "out of memory"));
+		}
+		ps->target_line = ps->line;
+	}
+	return (0);
+}
+
 static int
 set_connect(struct config *cfg, const char *arg, char *err, size_t errlen)
 {
-	struct target *t = &cfg->connect;
 
-	if (t->display != NULL)
-		return (fail(err, errlen, "give one of --connect, --dir or a "
-		    "program"));
-	return (config_parse_target(arg, false, t, err, errlen));
+	return (config_parse_target(arg, false, &cfg->connect, err, errlen));
 }
 
-/* --route PATH=TARGET: the longest matching path prefix wins. */
+/*
+ * --route PATH=TARGET: the longest matching path prefix wins.  One backend
+ * per path: the command line replaces the file's, and two in one place are
+ * an error.
+ */
 static int
-add_route(struct config *cfg, const char *arg, char *err, size_t errlen)
+add_route(struct parse *ps, const char *arg, char *err, size_t errlen)
 {
+	struct config *cfg = ps->cfg;
 	const char *eq = strchr(arg, '=');
-	struct route *r, *rs;
+	struct route *r, *rs, *old = NULL;
+	size_t i;
 
 	if (arg[0] != '/' || eq == NULL || eq[1] == '\0')
 		return (fail(err, errlen, "bad --route '%s': expected "
@@ -497,6 +559,7 @@ add_route(struct config *cfg, const char *arg, char *err, size_t errlen)
 	/* "/x/" and "/x" are the same route. */
 	while (r->prefix_len > 1 && arg[r->prefix_len - 1] == '/')
 		r->prefix_len--;
+	r->line = ps->src == SRC_FILE ? ps->line : 0;
 	if ((r->prefix = strndup(arg, r->prefix_len)) == NULL)
 		return (fail(err, errlen, "out of memory"));
 	if (config_parse_target(eq + 1, true, &r->target, err, errlen) ==
@@ -504,8 +567,29 @@ add_route(struct config *cfg, const char *arg, char *err, size_t errlen)
 		free(r->prefix);
 		return (-1);
 	}
-	cfg->nroutes++;
-	return (0);
+	for (i = 0; i < cfg->nroutes && old == NULL; i++)
+		if (strcmp(rs[i].prefix, r->prefix) == 0)
+			old = &rs[i];
+	if (old == NULL) {
+		cfg->nroutes++;
+		return (0);
+	}
+	if (ps->src == SRC_CLI && old->line != 0) {
+		free(old->prefix);
+		config_free_target(&old->target);
+		*old = *r;
+		return (0);
+	}
+	if (ps->src == SRC_FILE)
+		fail(err, errlen, "two backends for route %s: '%s' here and "
+		    "'%s' on line %zu; keep one", r->prefix, r->target.display,
+		    old->target.display, old->line);
+	else
+		fail(err, errlen, "two backends for route %s: --route given "
+		    "twice; keep one", r->prefix);
+	free(r->prefix);
+	config_free_target(&r->target);
+	return (-1);
 }
 
 const struct target *
@@ -614,41 +698,113 @@ set_passenv(struct config *cfg, const char *arg, char *err, size_t errlen)
 	return (0);
 }
 
-/* Where options come from while parsing: the command line wins. */
-enum opt_source {
-	SRC_FILE,
-	SRC_CLI
-};
-
-static enum opt_source opt_source;
-static bool listens_from_file, env_from_file, target_from_file;
-
+/*
+ * In a file, a relative path is taken from the file's directory (systemd
+ * starts us in "/"): *out gets arg with arg[at...] made absolute, or NULL
+ * when arg stays as it is.  "./" in front is dropped.
+ */
 static int
-set_option(struct config *cfg, int id, const char *arg, char *err,
-    size_t errlen)
+rebase_at(const char *base, const char *arg, size_t at, char **out)
+{
+	const char *p = arg + at;
+
+	*out = NULL;
+	if (base == NULL || *p == '/' || *p == '\0')
+		return (0);
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	if (asprintf(out, "%.*s%s%s%s", (int)at, arg, base,
+	    base[0] != '\0' && base[strlen(base) - 1] == '/' ? "" : "/",
+	    p) == -1) {
+		*out = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Which options name paths, and where in their value the path starts. */
+static int
+rebase(const struct parse *ps, int id, const char *arg, char **out)
 {
 	const char *eq;
+	size_t at = 0;
 
+	*out = NULL;
+	switch (id) {
+	case OPT_TLS_CERT:
+	case OPT_TLS_KEY:
+	case OPT_TLS_CLIENT_CA:
+	case OPT_STATIC:
+	case OPT_BASIC_AUTH:
+	case OPT_TOKEN_FILE:
+	case OPT_DIR:
+		break;
+	case OPT_LISTEN:
+	case OPT_CONNECT:
+		if (strncmp(arg, "unix:", 5) != 0)
+			return (0);
+		at = 5;
+		break;
+	case OPT_ROUTE:
+		/* unix:PATH, or a program: "./prog args" */
+		if ((eq = strchr(arg, '=')) == NULL)
+			return (0);
+		at = (size_t)(eq + 1 - arg);
+		if (strncmp(arg + at, "unix:", 5) == 0)
+			at += 5;
+		else if (arg[at] != '.')
+			return (0);
+		break;
+	default:
+		return (0);
+	}
+	return (rebase_at(ps->base, arg, at, out));
+}
+
+static int	apply_option(struct parse *, int, const char *, char *,
+		    size_t);
+
+static int
+set_option(struct parse *ps, int id, const char *arg, char *err,
+    size_t errlen)
+{
+	struct config *cfg = ps->cfg;
+	char *own = NULL;
+	int rc;
+
+	if (ps->src == SRC_FILE && rebase(ps, id, arg, &own) == -1)
+		return (fail(err, errlen, "out of memory"));
 	/* The command line replaces what the file said, lists included. */
-	if (opt_source == SRC_CLI) {
-		if (id == OPT_LISTEN && listens_from_file) {
+	if (ps->src == SRC_CLI) {
+		if (id == OPT_LISTEN && ps->listens_from_file) {
 			free_listens(cfg);
-			listens_from_file = false;
+			ps->listens_from_file = false;
 		}
-		if (id == OPT_ENV && env_from_file) {
+		if (id == OPT_ENV && ps->env_from_file) {
 			list_free(cfg->env);
 			cfg->env = NULL;
-			env_from_file = false;
-		}
-		if ((id == OPT_CONNECT || id == OPT_DIR) && target_from_file) {
-			config_free_target(&cfg->connect);
-			target_from_file = false;
+			ps->env_from_file = false;
 		}
 	} else {
-		listens_from_file |= id == OPT_LISTEN;
-		env_from_file |= id == OPT_ENV;
-		target_from_file |= id == OPT_CONNECT || id == OPT_DIR;
+		ps->listens_from_file |= id == OPT_LISTEN;
+		ps->env_from_file |= id == OPT_ENV;
 	}
+	if ((id == OPT_CONNECT || id == OPT_DIR) &&
+	    claim_backend(ps, opt_name(id), arg, err, errlen) == -1) {
+		free(own);
+		return (-1);
+	}
+	rc = apply_option(ps, id, own != NULL ? own : arg, err, errlen);
+	free(own);
+	return (rc);
+}
+
+static int
+apply_option(struct parse *ps, int id, const char *arg, char *err,
+    size_t errlen)
+{
+	struct config *cfg = ps->cfg;
+	const char *eq;
 	uint64_t v;
 	double *secs;
 
@@ -690,9 +846,6 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 			    "expected error, warn, info or debug", arg));
 		return (0);
 	case OPT_DIR:
-		if (cfg->connect.display != NULL)
-			return (fail(err, errlen, "give one of --connect, "
-			    "--dir or a program"));
 		if (arg[0] == '\0')
 			return (fail(err, errlen, "bad --dir: empty path"));
 		cfg->connect.kind = TARGET_DIR;
@@ -777,7 +930,7 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 		return (0);
 	}
 	case OPT_ROUTE:
-		return (add_route(cfg, arg, err, errlen));
+		return (add_route(ps, arg, err, errlen));
 	case OPT_STATIC:
 	case OPT_BASIC_AUTH:
 	case OPT_TOKEN_FILE: {
@@ -886,30 +1039,194 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 
 /* "program PATH ARGS..." in a file: words split on blanks, no quoting. */
 static int
-set_program(struct config *cfg, char *words, char *err, size_t errlen)
+set_program(struct parse *ps, char *words, char *err, size_t errlen)
 {
-	char *w, *save = NULL;
+	struct config *cfg = ps->cfg;
+	char *w, *save = NULL, *own;
 
-	config_free_target(&cfg->connect);
+	if (claim_backend(ps, "program", words, err, errlen) == -1)
+		return (-1);
 	cfg->connect.kind = TARGET_PROGRAM;
 	for (w = strtok_r(words, " \t", &save); w != NULL;
-	    w = strtok_r(NULL, " \t", &save))
-		if (list_add(&cfg->connect.argv, w, strlen(w)) == -1)
+	    w = strtok_r(NULL, " \t", &save)) {
+		own = NULL;
+		/* A path with a '/' is the file's directory's; a bare name
+		 * is looked up in PATH (preflight.c). */
+		if (cfg->connect.argv == NULL && strchr(w, '/') != NULL &&
+		    rebase_at(ps->base, w, 0, &own) == -1)
 			return (fail(err, errlen, "out of memory"));
+		if (list_add(&cfg->connect.argv, own != NULL ? own : w,
+		    strlen(own != NULL ? own : w)) == -1) {
+			free(own);
+			return (fail(err, errlen, "out of memory"));
+		}
+		free(own);
+	}
 	if (cfg->connect.argv == NULL)
 		return (fail(err, errlen, "program needs a path"));
 	if ((cfg->connect.display = strdup(cfg->connect.argv[0])) == NULL)
 		return (fail(err, errlen, "out of memory"));
-	target_from_file = true;
 	return (0);
 }
 
+/* Options a file may hold: not those about this run (--help, --config). */
+static bool
+file_option(const struct option *o)
+{
+
+	return (o->val != OPT_HELP && o->val != OPT_VERSION &&
+	    o->val != OPT_CONFIG && o->val != OPT_CHECK_CONFIG);
+}
+
+/* Levenshtein distance of a[0..alen) and b, for "did you mean". */
+static size_t
+distance(const char *a, size_t alen, const char *b)
+{
+	size_t row[64], blen = strlen(b), i, j, diag, up, best;
+
+	if (alen >= 64 || blen >= 64)
+		return (SIZE_MAX);
+	for (j = 0; j <= blen; j++)
+		row[j] = j;
+	for (i = 1; i <= alen; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= blen; j++) {
+			up = row[j];
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			if (up + 1 < best)
+				best = up + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return (row[blen]);
+}
+
+/* The option closest to name[0..len), or NULL when none is a likely typo. */
+static const char *
+closest_option(const char *name, size_t len, bool in_file)
+{
+	const struct option *o, *best = NULL;
+	size_t d, bestd = SIZE_MAX;
+
+	for (o = long_opts; o->name != NULL; o++) {
+		if (in_file && !file_option(o))
+			continue;
+		if ((d = distance(name, len, o->name)) < bestd) {
+			bestd = d;
+			best = o;
+		}
+	}
+	/* A slip or two of the fingers, not another word. */
+	if (best == NULL || bestd > 2 || bestd * 3 > len)
+		return (NULL);
+	return (best->name);
+}
+
+/* s[0..n) for a message: at most 60 bytes, control bytes shown as '?'. */
+static const char *
+printable(const char *s, size_t n, char *buf, size_t buflen)
+{
+	size_t i;
+
+	if (n > 60)
+		n = 60;
+	if (n >= buflen)
+		n = buflen - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	buf[n] = '\0';
+	return (buf);
+}
+
+/*
+ * getopt_long() returned '?' or ':' while reading the element el: say in
+ * one line what is wrong.  Its optopt is the option's value, not its name,
+ * for long options, so the element is read again here.
+ */
 static int
-load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+option_error(const char *el, int ch, char *err, size_t errlen)
+{
+	const struct option *o, *match = NULL;
+	const char *name = el + 2, *close;
+	char shown[64], value[64], list[160] = "";
+	size_t len, n = 0;
+
+	if (strncmp(el, "--", 2) != 0) {
+		if (ch == ':')
+			return (fail(err, errlen, "option -%c needs a value",
+			    optopt));
+		if (optopt > ' ' && optopt < 0x7f)
+			return (fail(err, errlen, "unknown option -%c (see "
+			    "--help)", optopt));
+		return (fail(err, errlen, "unknown option in '%s' (see "
+		    "--help)", printable(el, strlen(el), shown,
+		    sizeof(shown))));
+	}
+	len = strcspn(name, "=");
+	printable(name, len, shown, sizeof(shown));
+	/* As getopt_long(): the exact name, else a unique prefix. */
+	for (o = long_opts; o->name != NULL && match == NULL; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			match = o;
+	for (o = long_opts; o->name != NULL && match == NULL; o++)
+		if (len > 0 && strncmp(o->name, name, len) == 0) {
+			snprintf(list + strlen(list), sizeof(list) -
+			    strlen(list), "%s--%s", n > 0 ? ", " : "",
+			    o->name);
+			n++;
+		}
+	if (match == NULL && n > 1)
+		return (fail(err, errlen, "option --%s is ambiguous: %s",
+		    shown, list));
+	for (o = long_opts; o->name != NULL && match == NULL && n == 1; o++)
+		if (strncmp(o->name, name, len) == 0)
+			match = o;
+	if (match != NULL && ch == ':')
+		return (fail(err, errlen, "option --%s needs a value",
+		    match->name));
+	if (match != NULL && name[len] == '=')
+		return (fail(err, errlen, "option --%s takes no value (remove "
+		    "'%s')", match->name, printable(name + len,
+		    strlen(name + len), value, sizeof(value))));
+	if ((close = closest_option(name, len, false)) != NULL)
+		return (fail(err, errlen, "unknown option --%s; did you mean "
+		    "--%s?", shown, close));
+	return (fail(err, errlen, "unknown option --%s (see --help)", shown));
+}
+
+/*
+ * The directory of the file at path as it is named (a symbolic link's, not
+ * its target's), absolute, for rebase_at().
+ */
+static char *
+file_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real;
+
+	if (slash == NULL)
+		return (realpath(".", NULL));
+	if (slash == path)
+		return (strdup("/"));
+	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+		return (NULL);
+	real = realpath(dir, NULL);
+	free(dir);
+	return (real);
+}
+
+static int
+load_file(struct parse *ps, const char *path, char *err, size_t errlen)
 {
 	const struct option *o;
-	char *line = NULL, *p, *key, *val, msg[200];
-	size_t cap = 0, lineno = 0, klen;
+	const char *close;
+	char *line = NULL, *p, *key, *val, msg[400], shown[64];
+	size_t cap = 0, klen;
 	ssize_t len;
 	FILE *f;
 	int rc = 0;
@@ -917,9 +1234,15 @@ load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 	if ((f = fopen(path, "r")) == NULL)
 		return (fail(err, errlen, "--config %s: %s", path,
 		    strerror(errno)));
-	opt_source = SRC_FILE;
+	if ((ps->base = file_dir(path)) == NULL) {
+		fclose(f);
+		return (fail(err, errlen, "--config %s: %s", path,
+		    strerror(errno)));
+	}
+	ps->src = SRC_FILE;
+	ps->line = 0;
 	while (rc == 0 && (len = getline(&line, &cap, f)) != -1) {
-		lineno++;
+		ps->line++;
 		while (len > 0 && (line[len - 1] == '\n' ||
 		    line[len - 1] == '\r' || line[len - 1] == ' ' ||
 		    line[len - 1] == '\t'))
@@ -947,27 +1270,32 @@ load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 				snprintf(msg, sizeof(msg), "program needs a "
 				    "path");
 			else
-				rc = set_program(cfg, val, msg, sizeof(msg));
+				rc = set_program(ps, val, msg, sizeof(msg));
 		} else {
 			for (o = long_opts; o->name != NULL; o++)
 				if (strcmp(o->name, key) == 0)
 					break;
-			if (o->name == NULL || o->val == OPT_HELP ||
-			    o->val == OPT_VERSION || o->val == OPT_CONFIG)
+			printable(key, klen, shown, sizeof(shown));
+			if ((o->name == NULL || !file_option(o)) &&
+			    (close = closest_option(key, klen, true)) != NULL)
 				snprintf(msg, sizeof(msg), "unknown option "
-				    "'%s'", key);
+				    "'%s'; did you mean '%s'?", shown, close);
+			else if (o->name == NULL || !file_option(o))
+				snprintf(msg, sizeof(msg), "unknown option "
+				    "'%s'", shown);
 			else if (o->has_arg == no_argument && val != NULL)
 				snprintf(msg, sizeof(msg), "'%s' takes no "
-				    "value", key);
+				    "value", shown);
 			else if (o->has_arg != no_argument && val == NULL)
 				snprintf(msg, sizeof(msg), "'%s' needs a "
-				    "value", key);
+				    "value", shown);
 			else
-				rc = set_option(cfg, o->val, val, msg,
+				rc = set_option(ps, o->val, val, msg,
 				    sizeof(msg));
 		}
 		if (msg[0] != '\0') {
-			snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
+			snprintf(err, errlen, "%s:%zu: %s", path, ps->line,
+			    msg);
 			rc = -1;
 		}
 	}
@@ -978,31 +1306,59 @@ load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 	return (rc);
 }
 
-/* Find --config before the command line proper is parsed. */
-static const char *
-find_config(int argc, char **argv)
-{
-	int i;
+#define SHORT_OPTS	"+:l:c:hVt"
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			return (argv[i + 1]);
-		if (strncmp(argv[i], "--config=", 9) == 0)
-			return (argv[i] + 9);
+/*
+ * The --config file is read before the rest of the command line, which
+ * then wins: a first pass with the same getopt_long() finds it however it
+ * is spelt (--config=F, an abbreviation).  Errors are the second pass's.
+ */
+static int
+find_config(int argc, char **argv, const char **file, char *err,
+    size_t errlen)
+{
+	int ch;
+
+	*file = NULL;
+	opterr = 0;
+	optind = 0;		/* 0: glibc starts afresh */
+	while ((ch = getopt_long(argc, argv, SHORT_OPTS, long_opts,
+	    NULL)) != -1) {
+		if (ch != OPT_CONFIG)
+			continue;
+		if (*file != NULL)
+			return (fail(err, errlen, "give --config once"));
+		*file = optarg;
 	}
-	return (NULL);
+	return (0);
 }
+
+static int	parse_args(struct parse *, int, char **, char *, size_t);
 
 int
 config_parse(struct config *cfg, int argc, char **argv, char *err,
     size_t errlen)
 {
-	const char *file;
-	int ch;
+	struct parse ps;
+	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
+	memset(&ps, 0, sizeof(ps));
+	ps.cfg = cfg;
+	rc = parse_args(&ps, argc, argv, err, errlen);
+	free(ps.base);
+	free(ps.target_what);
+	return (rc);
+}
+
+static int
+parse_args(struct parse *ps, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	struct config *cfg = ps->cfg;
+	const char *file;
+	int ch, at;
+
 	cfg->max_header = DEFAULT_MAX_HEADER;
 	cfg->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
 	cfg->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
@@ -1015,16 +1371,20 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	cfg->deflate_level = DEFAULT_DEFLATE_LEVEL;
 	if (set_passenv(cfg, DEFAULT_PASSENV, err, errlen) == -1)
 		return (-1);
-	listens_from_file = env_from_file = target_from_file = false;
-	if ((file = find_config(argc, argv)) != NULL &&
-	    load_file(cfg, file, err, errlen) == -1)
+	if (find_config(argc, argv, &file, err, errlen) == -1)
 		return (-1);
-	opt_source = SRC_CLI;
+	if (file != NULL && load_file(ps, file, err, errlen) == -1)
+		return (-1);
+	ps->src = SRC_CLI;
 
 	opterr = 0;
 	optind = 0;		/* 0: glibc starts afresh (a second parse) */
-	while ((ch = getopt_long(argc, argv, "+:l:c:hV", long_opts,
-	    NULL)) != -1) {
+	for (;;) {
+		/* The element getopt_long() is about to read, for errors. */
+		at = optind > 0 ? optind : 1;
+		if ((ch = getopt_long(argc, argv, SHORT_OPTS, long_opts,
+		    NULL)) == -1)
+			break;
 		switch (ch) {
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -1033,21 +1393,15 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			printf("wsbridge %s\n", WSB_VERSION);
 			return (1);
 		case ':':
-			if (optopt != 0)
-				return (fail(err, errlen, "option -%c needs a "
-				    "value", optopt));
-			return (fail(err, errlen, "option %s needs a value",
-			    argv[optind - 1]));
 		case '?':
-			if (optopt != 0)
-				return (fail(err, errlen, "unknown option -%c "
-				    "(see --help)", optopt));
-			return (fail(err, errlen, "unknown option %s "
-			    "(see --help)", argv[optind - 1]));
+			return (option_error(argv[at], ch, err, errlen));
 		case OPT_CONFIG:
 			break;		/* read already */
+		case OPT_CHECK_CONFIG:
+			cfg->check_only = true;
+			break;
 		default:
-			if (set_option(cfg, ch, optarg, err, errlen) == -1)
+			if (set_option(ps, ch, optarg, err, errlen) == -1)
 				return (-1);
 		}
 	}
@@ -1055,11 +1409,9 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 		if (strcmp(argv[optind - 1], "--") != 0)
 			return (fail(err, errlen, "unexpected argument '%s' "
 			    "(put a program after --)", argv[optind]));
-		if (target_from_file)
-			config_free_target(&cfg->connect);
-		if (cfg->connect.display != NULL)
-			return (fail(err, errlen, "give one of --connect, "
-			    "--dir or a program"));
+		if (claim_backend(ps, "program", argv[optind], err,
+		    errlen) == -1)
+			return (-1);
 		cfg->connect.kind = TARGET_PROGRAM;
 		for (; optind < argc; optind++)
 			if (list_add(&cfg->connect.argv, argv[optind],
@@ -1070,8 +1422,10 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 			return (fail(err, errlen, "out of memory"));
 	} else if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
 		return (fail(err, errlen, "no program after --"));
-	/* Under socket activation systemd passes the listeners. */
-	if (cfg->nlistens == 0 && getenv("LISTEN_FDS") == NULL)
+	/* Under socket activation systemd passes the listeners (and they
+	 * are not there when a unit's ExecReload runs --check-config). */
+	if (cfg->nlistens == 0 && getenv("LISTEN_FDS") == NULL &&
+	    !cfg->check_only)
 		return (fail(err, errlen, "no --listen given (see --help)"));
 	if (cfg->connect.display == NULL && cfg->nroutes == 0 &&
 	    cfg->token_file == NULL && cfg->static_dir == NULL)

@@ -29,7 +29,9 @@ struct target {
 	enum target_kind kind;
 	char		*host;		/* TCP: name or address, no brackets */
 	char		*port;		/* TCP: service */
-	char		*path;		/* UNIX: socket path; DIR: directory */
+	char		*path;		/* UNIX: socket path; DIR: directory;
+					   PROGRAM: the file argv[0] names,
+					   found at start-up (preflight.c) */
 	char		**argv;		/* PROGRAM: program and arguments */
 	bool		lines;		/* program text mode: a line is a
 					   message, each way */
@@ -48,6 +50,8 @@ struct route {
 	char		*prefix;	/* "/vnc", no trailing '/' */
 	size_t		prefix_len;
 	struct target	target;
+	size_t		line;		/* of the --config file; 0: command
+					   line */
 };
 
 /* One --listen. */
@@ -115,13 +119,19 @@ struct config {
 	char		*headers;	/* --header lines, each with CRLF */
 	bool		deflate;	/* permessage-deflate when offered */
 	int		deflate_level;	/* 1-9 */
+
+	/* Start-up. */
+	bool		check_only;	/* --check-config: check, print, exit */
 };
 
 /*
  * config_parse(cfg, argc, argv, err, errlen):
- * Fill cfg from the command line.  Returns 0 to run, 1 when --help or
- * --version was handled (exit 0), or -1 with a one-line message in err
- * (exit 2).
+ * Fill cfg from the command line and the --config file.  Relative paths in
+ * the file are made absolute against the file's directory; two backends for
+ * the default or for one --route are refused.  Nothing here looks at the
+ * file system beyond the file itself: preflight.c checks what the
+ * configuration names.  Returns 0 to run, 1 when --help or --version was
+ * handled (exit 0), or -1 with a one-line message in err (exit 2).
  */
 int	config_parse(struct config *, int, char **, char *, size_t);
 

@@ -1,7 +1,8 @@
 /*
  * main.c - turns the command line into a configuration, binds the
  * listeners, drops privileges and hands over to the worker (or master) loop;
- * decides the exit status: 0 clean, 1 runtime failure, 2 bad usage.
+ * decides the exit status: 0 clean, 1 runtime failure, 2 bad usage or a
+ * configuration that cannot work (found before anything is bound).
  */
 #include <malloc.h>
 #include <arpa/inet.h>
@@ -25,6 +26,7 @@
 #include "limits.h"
 #include "listen.h"
 #include "log.h"
+#include "preflight.h"
 #include "server.h"
 #include "tls.h"
 #include "worker.h"
@@ -151,12 +153,67 @@ stdio_open(void)
 	return (0);
 }
 
+/* What main() took for the server, given back on the way out. */
+static void
+server_release(struct server *srv)
+{
+
+	SSL_CTX_free(srv->tls_ctx);
+	if (srv->auth != NULL) {
+		auth_free(srv->auth);
+		free(srv->auth);
+	}
+	free(srv->static_root);
+	free(srv->trusted);
+	if (srv->tokens != NULL) {
+		tokenfile_free(srv->tokens);
+		free(srv->tokens);
+	}
+}
+
+/*
+ * Everything the configuration names, loaded or checked before a socket is
+ * bound: a configuration that cannot work is exit status 2, never a server
+ * that says "listening" and answers 500.  Returns 0 or -1 with err.
+ */
+static int
+server_setup(struct config *cfg, struct server *srv, char *err,
+    size_t errlen)
+{
+
+	srv->cfg = cfg;
+	if (preflight_check(cfg, err, errlen) == -1)
+		return (-1);
+	/* Certificate problems are configuration errors: found now. */
+	if (cfg->tls_cert != NULL &&
+	    (srv->tls_ctx = tls_ctx_new(cfg, err, errlen)) == NULL)
+		return (-1);
+	if (cfg->static_dir != NULL &&
+	    (srv->static_root = realpath(cfg->static_dir, NULL)) == NULL) {
+		snprintf(err, errlen, "--static %s: %s", cfg->static_dir,
+		    strerror(errno));
+		return (-1);
+	}
+	if (cfg->basic_auth != NULL) {
+		if ((srv->auth = calloc(1, sizeof(*srv->auth))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		if (auth_load(cfg->basic_auth, srv->auth, err, errlen) == -1) {
+			free(srv->auth);
+			srv->auth = NULL;
+			return (-1);
+		}
+	}
+	return (front_door_setup(cfg, srv, err, errlen));
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config cfg;
 	struct server srv = { 0 };
-	char err[256];
+	char err[512];
 	int rc;
 
 	if (stdio_open() == -1) {
@@ -178,41 +235,24 @@ main(int argc, char **argv)
 	/* A peer that resets must cost one connection, never the process. */
 	signal(SIGPIPE, SIG_IGN);
 
-	srv.cfg = &cfg;
-	/* Certificate problems are configuration errors: found now. */
-	if (cfg.tls_cert != NULL &&
-	    (srv.tls_ctx = tls_ctx_new(&cfg, err, sizeof(err))) == NULL) {
+	if (server_setup(&cfg, &srv, err, sizeof(err)) == -1) {
 		fprintf(stderr, "wsbridge: %s\n", err);
+		server_release(&srv);
 		config_free(&cfg);
 		return (2);
 	}
-	if (cfg.static_dir != NULL &&
-	    (srv.static_root = realpath(cfg.static_dir, NULL)) == NULL) {
-		fprintf(stderr, "wsbridge: --static %s: %s\n", cfg.static_dir,
-		    strerror(errno));
+	if (cfg.check_only) {
+		preflight_print(&cfg, stdout);
+		server_release(&srv);
 		config_free(&cfg);
-		return (2);
-	}
-	if (cfg.basic_auth != NULL) {
-		if ((srv.auth = calloc(1, sizeof(*srv.auth))) == NULL ||
-		    auth_load(cfg.basic_auth, srv.auth, err, sizeof(err)) ==
-		    -1) {
-			fprintf(stderr, "wsbridge: %s\n", srv.auth != NULL ?
-			    err : "out of memory");
-			config_free(&cfg);
-			return (2);
-		}
-	}
-	if ((rc = front_door_setup(&cfg, &srv, err, sizeof(err))) != 0) {
-		fprintf(stderr, "wsbridge: %s\n", err);
-		config_free(&cfg);
-		return (2);
+		return (0);
 	}
 	if ((rc = listen_open(&srv, err, sizeof(err))) != 0) {
 		if (rc == -2)
 			fprintf(stderr, "wsbridge: %s\n", err);
 		else
 			log_errx("%s", err);
+		server_release(&srv);
 		config_free(&cfg);
 		return (rc == -2 ? 2 : 1);
 	}
@@ -221,6 +261,7 @@ main(int argc, char **argv)
 	if ((srv.limits = limits_new(&cfg, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		listen_close(&srv);
+		server_release(&srv);
 		config_free(&cfg);
 		return (1);
 	}
@@ -228,22 +269,13 @@ main(int argc, char **argv)
 		log_errx("%s", err);
 		listen_close(&srv);
 		limits_free(srv.limits);
+		server_release(&srv);
 		config_free(&cfg);
 		return (rc);
 	}
 	rc = cfg.workers > 1 ? master_run(&srv) : worker_run(&srv);
 	limits_free(srv.limits);
-	SSL_CTX_free(srv.tls_ctx);
-	if (srv.auth != NULL) {
-		auth_free(srv.auth);
-		free(srv.auth);
-	}
-	free(srv.static_root);
-	free(srv.trusted);
-	if (srv.tokens != NULL) {
-		tokenfile_free(srv.tokens);
-		free(srv.tokens);
-	}
+	server_release(&srv);
 	buf_pool_drain();
 	config_free(&cfg);
 	return (rc);

@@ -50,18 +50,66 @@ signature(const char *path)
 	return (h);
 }
 
+/* Which file each line of the joined text came from, for warnings. */
+struct origin {
+	char		*file;
+	size_t		first;		/* its line 1 in the joined text */
+};
+
+struct origins {
+	struct origin	*v;
+	size_t		n;
+};
+
+static void
+origins_free(struct origins *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		free(o->v[i].file);
+	free(o->v);
+	memset(o, 0, sizeof(*o));
+}
+
+/* tokens_parse()'s bad lines, logged as FILE:LINE of their own file. */
+static void
+skipped_line(void *arg, size_t lineno, const char *why)
+{
+	const struct origins *o = arg;
+	size_t i = o->n;
+
+	while (i > 0 && o->v[i - 1].first > lineno)
+		i--;
+	if (i == 0)
+		return;
+	log_warnx("token file %s:%zu: %s; line skipped", o->v[i - 1].file,
+	    lineno - o->v[i - 1].first + 1, why);
+}
+
 static int
-append_file(const char *file, char **text, size_t *len, char *err,
-    size_t errlen)
+append_file(const char *file, char **text, size_t *len, size_t *lines,
+    struct origins *o, char *err, size_t errlen)
 {
 	char buf[8192], *t;
-	size_t n;
+	struct origin *v;
+	size_t n, start = *len;
 	FILE *f;
 
 	if ((f = fopen(file, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		return (-1);
 	}
+	if ((v = realloc(o->v, (o->n + 1) * sizeof(*v))) == NULL ||
+	    (v[o->n].file = strdup(file)) == NULL) {
+		if (v != NULL)
+			o->v = v;
+		snprintf(err, errlen, "out of memory");
+		fclose(f);
+		return (-1);
+	}
+	o->v = v;
+	v[o->n++].first = *lines + 1;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		if (*len + n + 2 > TOKENFILE_MAX ||
 		    (t = realloc(*text, *len + n + 2)) == NULL) {
@@ -75,8 +123,10 @@ append_file(const char *file, char **text, size_t *len, char *err,
 	}
 	fclose(f);
 	/* Files are joined as lines: end each with a newline. */
-	if (*text != NULL && *len > 0 && (*text)[*len - 1] != '\n')
+	if (*text != NULL && *len > start && (*text)[*len - 1] != '\n')
 		(*text)[(*len)++] = '\n';
+	for (n = start; n < *len; n++)
+		*lines += (*text)[n] == '\n';
 	return (0);
 }
 
@@ -84,9 +134,10 @@ static int
 read_all(const char *path, struct tokens *out, char *err, size_t errlen)
 {
 	struct dirent **names;
+	struct origins o = { NULL, 0 };
 	struct stat st;
 	char *text = NULL, full[4096];
-	size_t len = 0;
+	size_t len = 0, lines = 0;
 	int i, n, rc = 0;
 
 	if (stat(path, &st) == -1) {
@@ -105,17 +156,18 @@ read_all(const char *path, struct tokens *out, char *err, size_t errlen)
 			    names[i]->d_name);
 			if (rc == 0 && names[i]->d_name[0] != '.' &&
 			    stat(full, &st) == 0 && S_ISREG(st.st_mode))
-				rc = append_file(full, &text, &len, err,
-				    errlen);
+				rc = append_file(full, &text, &len, &lines, &o,
+				    err, errlen);
 			free(names[i]);
 		}
 		free(names);
 	} else
-		rc = append_file(path, &text, &len, err, errlen);
+		rc = append_file(path, &text, &len, &lines, &o, err, errlen);
 	if (rc == 0)
-		rc = tokens_parse(text != NULL ? text : "", len, out, err,
-		    errlen);
+		rc = tokens_parse(text != NULL ? text : "", len, out,
+		    skipped_line, &o, err, errlen);
 	free(text);
+	origins_free(&o);
 	return (rc);
 }
 

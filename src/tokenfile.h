@@ -21,14 +21,16 @@ struct tokenfile {
 
 /*
  * tokenfile_load(tf, path, err, errlen): read path (every regular file in
- * it when a directory).  Returns 0, or -1 with "FILE:LINE: why" in err.
+ * it when a directory).  A bad line is logged as "FILE:LINE: why" and left
+ * out; the others count.  Returns 0, or -1 with a reason naming the file
+ * in err when a file cannot be read.
  */
 int	tokenfile_load(struct tokenfile *, const char *, char *, size_t);
 
 /*
  * tokenfile_lookup(tf, now, token, len): the target for token, or NULL.
- * Re-reads the files first if they changed; a file that no longer parses
- * is logged and the old table kept.
+ * Re-reads the files first if they changed; a file that can no longer be
+ * read is logged and the old table kept.
  */
 const char *tokenfile_lookup(struct tokenfile *, ev_tstamp, const char *,
 	    size_t);

@@ -1,7 +1,7 @@
 /*
  * tokens.c - websockify token files and the token query parameter.  Owns
- * the table it builds (one array, one string block); no I/O, no logging;
- * errors go to the caller's buffer.
+ * the table it builds (one array, one string block); no I/O, no logging: a
+ * bad line is left out and told to the caller's callback.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,12 +46,18 @@ is_token_char(char c)
 	return (u > 0x20 && u != 0x7f);
 }
 
+/* Why a line is left out, while it is being read. */
+struct skip {
+	void		(*fn)(void *, size_t, const char *);
+	void		*arg;
+};
+
 static int
-fail(char *err, size_t errlen, size_t lineno, const char *why)
+fail(const struct skip *sk, size_t lineno, const char *why)
 {
 
-	if (errlen > 0)
-		snprintf(err, errlen, "line %zu: %s", lineno, why);
+	if (sk != NULL && sk->fn != NULL)
+		sk->fn(sk->arg, lineno, why);
 	return (-1);
 }
 
@@ -109,12 +115,13 @@ target_ok(const char *s, size_t n)
 }
 
 /*
- * parse_line(s, n, lineno, l, err, errlen): one line without its LF.
- * Returns 1 for an entry, 0 for a blank or comment line, -1 on error.
+ * parse_line(s, n, lineno, l, sk): one line without its LF.  Returns 1 for
+ * an entry, 0 for a blank or comment line, -1 for a bad line (told to sk
+ * when not NULL).
  */
 static int
 parse_line(const char *s, size_t n, size_t lineno, struct line *l,
-    char *err, size_t errlen)
+    const struct skip *sk)
 {
 	char why[SHOW_MAX + 64];
 	size_t i, sep, end;
@@ -122,7 +129,7 @@ parse_line(const char *s, size_t n, size_t lineno, struct line *l,
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
 	if (memchr(s, '\0', n) != NULL)
-		return (fail(err, errlen, lineno, "NUL byte"));
+		return (fail(sk, lineno, "NUL byte"));
 	for (i = 0; i < n && is_blank(s[i]); i++)
 		;
 	while (n > i && is_blank(s[n - 1]))
@@ -134,16 +141,16 @@ parse_line(const char *s, size_t n, size_t lineno, struct line *l,
 		if (s[sep] == ':' && is_blank(s[sep + 1]))
 			break;
 	if (sep + 1 >= n)
-		return (fail(err, errlen, lineno, "expected 'token: target'"));
+		return (fail(sk, lineno, "expected 'token: target'"));
 	for (end = sep; end > i && is_blank(s[end - 1]); end--)
 		;
 	if (end == i)
-		return (fail(err, errlen, lineno, "empty token"));
+		return (fail(sk, lineno, "empty token"));
 	l->token = s + i;
 	l->token_len = end - i;
 	for (i = 0; i < l->token_len; i++)
 		if (!is_token_char(l->token[i]))
-			return (fail(err, errlen, lineno,
+			return (fail(sk, lineno,
 			    "blank or control character in token"));
 
 	for (i = sep + 1; i < n && is_blank(s[i]); i++)
@@ -155,33 +162,30 @@ parse_line(const char *s, size_t n, size_t lineno, struct line *l,
 		    "HOST:PORT or unix:/PATH",
 		    (int)(l->target_len > SHOW_MAX ? SHOW_MAX : l->target_len),
 		    l->target, l->target_len > SHOW_MAX ? "..." : "");
-		return (fail(err, errlen, lineno, why));
+		return (fail(sk, lineno, why));
 	}
 	return (1);
 }
 
 /*
- * each_line(text, len, t, err, errlen): parse every line; with t NULL only
- * count entries, else store them into t->entries/t->strings.  Returns the
- * number of entries, or -1.
+ * each_line(text, len, t, sk): parse every line, leaving bad ones out
+ * (told to sk when not NULL); with t NULL only count entries, else store
+ * them into t->entries/t->strings.  Returns the number of entries.
  */
-static long
-each_line(const char *text, size_t len, struct tokens *t, char *err,
-    size_t errlen)
+static size_t
+each_line(const char *text, size_t len, struct tokens *t,
+    const struct skip *sk)
 {
 	struct line l;
 	const char *nl;
-	size_t pos = 0, n, lineno = 0, used = 0;
-	long count = 0;
+	size_t pos = 0, n, lineno = 0, used = 0, count = 0;
 	int r;
 
 	while (pos < len) {
 		lineno++;
 		nl = memchr(text + pos, '\n', len - pos);
 		n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
-		r = parse_line(text + pos, n, lineno, &l, err, errlen);
-		if (r < 0)
-			return (-1);
+		r = parse_line(text + pos, n, lineno, &l, sk);
 		if (r > 0) {
 			if (t != NULL) {
 				t->entries[count].token = t->strings + used;
@@ -227,25 +231,26 @@ cmp_entry(const void *va, const void *vb)
 }
 
 int
-tokens_parse(const char *text, size_t len, struct tokens *out, char *err,
+tokens_parse(const char *text, size_t len, struct tokens *out,
+    void (*skipped)(void *, size_t, const char *), void *arg, char *err,
     size_t errlen)
 {
+	struct skip sk = { skipped, arg };
 	struct tokens t;
-	long count;
-	size_t i, k;
+	size_t count, i, k;
 
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
-	if ((count = each_line(text, len, NULL, err, errlen)) < 0)
-		return (-1);
+	/* Bad lines are told about once, in the counting pass. */
+	count = each_line(text, len, NULL, &sk);
 	/* Tokens, targets and their NULs never outgrow the text. */
 	if ((t.strings = malloc(len + 1)) == NULL)
 		goto nomem;
-	if ((t.entries = calloc(count > 0 ? (size_t)count : 1,
+	if ((t.entries = calloc(count > 0 ? count : 1,
 	    sizeof(*t.entries))) == NULL)
 		goto nomem;
-	(void)each_line(text, len, &t, err, errlen);
-	t.n = (size_t)count;
+	(void)each_line(text, len, &t, NULL);
+	t.n = count;
 
 	/* Sort, then keep the last line of each run of equal tokens. */
 	qsort(t.entries, t.n, sizeof(*t.entries), cmp_entry);

@@ -25,18 +25,21 @@ struct tokens {
 };
 
 /*
- * tokens_parse(text, len, out, err, errlen):
+ * tokens_parse(text, len, out, skipped, arg, err, errlen):
  * Parse a token file.  Lines end in LF (a CR before it is dropped); blank
  * lines and lines whose first non-blank is '#' are skipped.  Otherwise the
  * separator is the first ':' followed by a blank; blanks around it and at
  * either end of the line are ignored.  The token is 1 or more printable
  * non-blank bytes; the target is HOST:PORT (port 1-65535), [IPv6]:PORT or
  * unix:/PATH (absolute, under 108 bytes).  When a token appears twice the
- * later line wins, as in websockify.  Returns 0 with out filled (free it
- * with tokens_free()), or -1 with "line N: why" (or "out of memory") in err
- * and out empty.
+ * later line wins, as in websockify.  A line that breaks these rules is
+ * left out, and, as websockify does, the rest of the file still counts:
+ * skipped(arg, lineno, why) is called for it (lines count from 1; skipped
+ * may be NULL).  Returns 0 with out filled (free it with tokens_free()), or
+ * -1 with "out of memory" in err and out empty.
  */
-int	tokens_parse(const char *, size_t, struct tokens *, char *, size_t);
+int	tokens_parse(const char *, size_t, struct tokens *,
+	    void (*)(void *, size_t, const char *), void *, char *, size_t);
 
 /* tokens_free(t): free what tokens_parse() allocated; t may be empty. */
 void	tokens_free(struct tokens *);

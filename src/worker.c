@@ -5,8 +5,6 @@
  * connection and program are gone or the grace period ends.
  */
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +23,7 @@
 #include "limits.h"
 #include "listen.h"
 #include "log.h"
+#include "preflight.h"
 #include "resolve.h"
 #include "server.h"
 #include "tls.h"
@@ -375,34 +374,17 @@ master_run(struct server *srv)
 int
 privileges_drop(const struct config *cfg, char *err, size_t errlen)
 {
-	struct passwd *pw;
-	struct group *gr;
-	gid_t gid;
+	struct run_as ra;
 
-	if (cfg->user == NULL)
-		return (0);
-	errno = 0;
-	if ((pw = getpwnam(cfg->user)) == NULL) {
-		snprintf(err, errlen, "--user %s: no such user", cfg->user);
+	/* preflight_check() has made sure of both before binding. */
+	if (preflight_identity(cfg, &ra, err, errlen) == -1)
 		return (2);
-	}
-	gid = pw->pw_gid;
-	if (cfg->group != NULL) {
-		if ((gr = getgrnam(cfg->group)) == NULL) {
-			snprintf(err, errlen, "--group %s: no such group",
-			    cfg->group);
-			return (2);
-		}
-		gid = gr->gr_gid;
-	}
-	if (initgroups(pw->pw_name, gid) == -1 || setgid(gid) == -1 ||
-	    setuid(pw->pw_uid) == -1) {
-		snprintf(err, errlen, "cannot become %s: %s", cfg->user,
-		    strerror(errno));
+	if (!ra.change)
+		return (0);
+	if (preflight_become(&ra, err, errlen) == -1)
 		return (1);
-	}
 	/* Make sure there is no way back. */
-	if (pw->pw_uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
+	if (ra.uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
 		snprintf(err, errlen, "could regain root after dropping it");
 		return (1);
 	}

@@ -21,8 +21,9 @@ int	master_run(struct server *);
 
 /*
  * privileges_drop(cfg, err, errlen): become --user (with its supplementary
- * groups) and --group.  Returns 0, 1 on a failure to switch, or 2 when the
- * user or group does not exist; err says why.
+ * groups) and --group, unless we are that user already.  Returns 0, 1 on a
+ * failure to switch, or 2 when the user or group does not exist; err says
+ * why.  preflight_check() has found both problems before binding.
  */
 int	privileges_drop(const struct config *, char *, size_t);
 

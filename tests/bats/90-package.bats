@@ -110,16 +110,18 @@ setup() {
 	    'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' \
 	    'CapabilityBoundingSet=CAP_NET_BIND_SERVICE' \
 	    'AmbientCapabilities=CAP_NET_BIND_SERVICE' \
+	    'ExecReload=/usr/bin/wsbridge --check-config --config /etc/wsbridge/%i.conf' \
 	    'ExecReload=/bin/kill -HUP $MAINPID' 'Restart=on-failure' \
 	    'ExecStart=/usr/bin/wsbridge --config /etc/wsbridge/%i.conf'; do
 		grep -qxF "$d" "$unit" || { echo "unit lacks: $d"; return 1; }
 	done
-	# An instance whose ExecStart is the extracted binary, and man pages
-	# from the extracted tree, so that verify checks them too
-	# (Documentation=man:wsbridge(1)): any message at all fails.
-	sed "s|^ExecStart=/usr/bin/wsbridge |ExecStart=$R/usr/bin/wsbridge |" \
+	# An instance whose ExecStart (and ExecReload check) is the extracted
+	# binary, and man pages from the extracted tree, so that verify checks
+	# them too (Documentation=man:wsbridge(1)): any message at all fails.
+	sed "s|^\(Exec[A-Za-z]*=\)/usr/bin/wsbridge |\1$R/usr/bin/wsbridge |" \
 	    "$unit" >"$T/wsbridge@pkgtest.service"
 	grep -q "^ExecStart=$R/usr/bin/wsbridge " "$T/wsbridge@pkgtest.service"
+	grep -q "^ExecReload=$R/usr/bin/wsbridge " "$T/wsbridge@pkgtest.service"
 	run env MANPATH="$R/usr/share/man" \
 	    systemd-analyze verify "$T/wsbridge@pkgtest.service"
 	echo "status $status: $output"

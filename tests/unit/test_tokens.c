@@ -1,6 +1,7 @@
 /*
- * test_tokens.c - token files (syntax, comments, errors with line numbers,
- * duplicates, lookup) and the token query parameter.
+ * test_tokens.c - token files (syntax, comments, bad lines skipped and told
+ * with their line numbers, duplicates, lookup) and the token query
+ * parameter.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,35 @@
 #define GUARD_MAX	4096	/* the longest input */
 
 static struct tokens tok;
-static char err[128];
+static char err[128];		/* the first skipped line: "line N: why" */
+static size_t nskipped;		/* how many were */
+
+static void
+skipped(void *arg, size_t lineno, const char *why)
+{
+
+	CHECK(arg == &tok);
+	if (nskipped++ == 0)
+		snprintf(err, sizeof(err), "line %zu: %s", lineno, why);
+}
+
+static int
+parse_n(const char *text, size_t len)
+{
+	char oom[32];
+
+	tokens_free(&tok);
+	memset(err, 0, sizeof(err));
+	nskipped = 0;
+	return (tokens_parse(unit_guarded(text, len), len, &tok, skipped,
+	    &tok, oom, sizeof(oom)));
+}
 
 static int
 parse(const char *text)
 {
 
-	tokens_free(&tok);
-	memset(err, 0, sizeof(err));
-	return (tokens_parse(unit_guarded(text, strlen(text)), strlen(text),
-	    &tok, err, sizeof(err)));
+	return (parse_n(text, strlen(text)));
 }
 
 static const char *
@@ -115,8 +135,8 @@ test_tokens_many(void)
 		p += sprintf(p, "t%zu: host%zu:%zu\n", (i * 7919) % n,
 		    (i * 7919) % n, (i * 7919) % n + 1);
 	tokens_free(&tok);
-	CHECK_EQ(tokens_parse(text, (size_t)(p - text), &tok, err,
-	    sizeof(err)), 0);
+	CHECK_EQ(tokens_parse(text, (size_t)(p - text), &tok, NULL, NULL,
+	    err, sizeof(err)), 0);
 	CHECK_EQ(tok.n, n);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "t%zu", i);
@@ -176,11 +196,12 @@ test_tokens_errors(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
-		if (parse(bads[i].text) != -1)
+		/* The line is left out, told once; the rest still counts. */
+		CHECK_EQ(parse(bads[i].text), 0);
+		if (nskipped != 1)
 			fprintf(stderr, "  bads[%zu] accepted\n", i);
-		CHECK_EQ(parse(bads[i].text), -1);
-		CHECK_EQ(tok.n, 0);
-		CHECK(tok.entries == NULL && tok.strings == NULL);
+		CHECK_EQ(nskipped, 1);
+		CHECK_EQ(tok.n, i == 0 ? 1 : 0);
 		if (bads[i].err != NULL && strcmp(err, bads[i].err) != 0)
 			fprintf(stderr, "  bads[%zu]: \"%s\"\n", i, err);
 		if (bads[i].err != NULL)
@@ -188,34 +209,71 @@ test_tokens_errors(void)
 		else
 			CHECK(strncmp(err, "line 1: bad target", 18) == 0);
 	}
+	CHECK(parse(bads[0].text) == 0 && streq(look("a"), "h:1"));
 
 	/* NUL inside a line, reported with its line number. */
-	CHECK_EQ(tokens_parse("a: h:1\nb\0: h:1\n", 15, &tok, err,
-	    sizeof(err)), -1);
+	CHECK_EQ(parse_n("a: h:1\nb\0: h:1\n", 15), 0);
 	CHECK(strcmp(err, "line 2: NUL byte") == 0);
+	CHECK_EQ(tok.n, 1);
 	/* CRLF lines count as one line each. */
-	CHECK_EQ(parse("a: h:1\r\n\r\nb\r\n"), -1);
+	CHECK_EQ(parse("a: h:1\r\n\r\nb\r\n"), 0);
 	CHECK(strcmp(err, "line 3: expected 'token: target'") == 0);
 
-	/* A long bad target is cut in the message; err is bounded. */
+	/* A long bad target is cut in the message. */
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "a: ", 3);
 	big[sizeof(big) - 1] = '\0';
-	CHECK_EQ(parse(big), -1);
+	CHECK_EQ(parse(big), 0);
+	CHECK_EQ(tok.n, 0);
 	CHECK(strstr(err, "xxx...': expected") != NULL ||
 	    strlen(err) == sizeof(err) - 1);
-	CHECK_EQ(tokens_parse(big, strlen(big), &tok, err, 8), -1);
-	CHECK(strcmp(err, "line 1:") == 0);
-	CHECK_EQ(tokens_parse(big, strlen(big), &tok, NULL, 0), -1);
+	/* Without a callback bad lines are left out all the same. */
+	tokens_free(&tok);
+	CHECK_EQ(tokens_parse(big, strlen(big), &tok, NULL, NULL, NULL, 0), 0);
+	CHECK_EQ(tok.n, 0);
 
 	/* unix: paths must fit in sun_path. */
 	memset(big, 'p', sizeof(big));
 	memcpy(big, "a: unix:/", 9);
 	big[3 + 5 + 107] = '\0';
 	CHECK_EQ(parse(big), 0);
+	CHECK_EQ(tok.n, 1);
 	big[3 + 5 + 107] = 'p';
 	big[3 + 5 + 108] = '\0';
-	CHECK_EQ(parse(big), -1);
+	CHECK_EQ(parse(big), 0);
+	CHECK_EQ(tok.n, 0);
+	CHECK_EQ(nskipped, 1);
+}
+
+/* websockify's rule: one bad line costs that line, not the file. */
+static void
+test_tokens_skip(void)
+{
+
+	CHECK_EQ(parse("a: h:1\n"
+	    "bad line\n"
+	    "# comment\n"
+	    "b: h:2\n"
+	    "c h:3\n"
+	    "d: [::1]:4"), 0);
+	CHECK_EQ(nskipped, 2);
+	CHECK(strcmp(err, "line 2: expected 'token: target'") == 0);
+	CHECK_EQ(tok.n, 3);
+	CHECK(streq(look("a"), "h:1"));
+	CHECK(streq(look("b"), "h:2"));
+	CHECK(streq(look("d"), "[::1]:4"));
+	CHECK(look("c") == NULL);
+	/* A bad line never replaces a good one of the same token. */
+	CHECK_EQ(parse("a: h:1\na: h:0\n"), 0);
+	CHECK_EQ(nskipped, 1);
+	CHECK(strcmp(err, "line 2: bad target 'h:0': expected HOST:PORT or "
+	    "unix:/PATH") == 0);
+	CHECK(streq(look("a"), "h:1"));
+	/* Nothing good at all: an empty table, not an error. */
+	CHECK_EQ(parse("x\ny\n"), 0);
+	CHECK_EQ(nskipped, 2);
+	CHECK_EQ(tok.n, 0);
+	CHECK(look("x") == NULL);
 }
 
 static int
@@ -298,6 +356,7 @@ main(void)
 	UNIT_RUN(test_tokens_duplicates);
 	UNIT_RUN(test_tokens_many);
 	UNIT_RUN(test_tokens_errors);
+	UNIT_RUN(test_tokens_skip);
 	UNIT_RUN(test_tokens_query);
 	tokens_free(&tok);
 	return (UNIT_END("test_tokens"));
