@@ -73,6 +73,6 @@ PY
 	[ "$(head -1 <<<"$output")" = "first op=2 len=2000 compressed=True" ]
 	[[ "$(tail -1 <<<"$output")" == "close=1011 after="* ]]
 	# what went out before the failure went out compressed, then nothing
-	! grep -q "compressed=False" <<<"$output"
+	[ "$(grep -c "compressed=False" <<<"$output")" -eq 0 ]
 	wait_for 5 log_has "$T/server.log" "compression failed: closing with 1011"
 }
