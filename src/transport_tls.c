@@ -20,6 +20,7 @@
 
 #define TLS_STAGE	16384		/* one TLS record of plaintext */
 #define TLS_READ_BUF	65536		/* ciphertext read per syscall */
+#define TLS_SID_CTX	"wsbridge"	/* session id context */
 
 /* Mozilla's "intermediate" TLS 1.2 suites; TLS 1.3 keeps its defaults. */
 #define DEFAULT_CIPHERS							\
@@ -300,6 +301,14 @@ tls_ctx_new(const struct config *cfg, char *err, size_t errlen)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* Without a session id context OpenSSL refuses to resume any session
+	 * once client certificates are verified (alert 80, "session id
+	 * context uninitialized"), and browsers resume all the time.
+	 * Sessions and tickets belong to this context: a reload, which makes
+	 * a new one, makes clients verify again. */
+	if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)
+	    TLS_SID_CTX, sizeof(TLS_SID_CTX) - 1) != 1)
+		goto ossl;
 	/* Read what the socket has, several records at a time, instead of
 	 * a header and a body per record: two syscalls per 16 KiB become
 	 * one per 64 KiB. */

@@ -1,0 +1,220 @@
+# Goal: TLS sessions resume under --tls-client-ca, client identities reach programs whole, reloads never free what a connection reads, password checks stay off the event loop and are throttled, and plain HTTP to a TLS port gets a 400.
+
+load helpers
+load front_helpers
+
+bats_require_minimum_version 1.5.0
+
+AUTHC=$HELPERS/auth_client.py
+
+setup_file() {
+	make_pki "$BATS_FILE_TMPDIR/pki"
+	# Two client certificates whose subjects differ only in the CN and
+	# are longer than 255 bytes, the CN last in RFC 2253 order.
+	(
+		cd "$BATS_FILE_TMPDIR/pki" || exit 1
+		set -e
+		local pad n
+		pad=$(printf '%057d' 0 | tr 0 x)
+		for n in admin mallory; do
+			openssl genpkey -algorithm EC \
+			    -pkeyopt ec_paramgen_curve:P-256 -out "$n.key" \
+			    2>/dev/null
+			openssl req -new -key "$n.key" -subj "/CN=$n/OU=unit-a-$pad/OU=unit-b-$pad/OU=unit-c-$pad/OU=unit-d-$pad/O=wsbridge tests" \
+			    -out "$n.csr" 2>/dev/null
+			openssl x509 -req -in "$n.csr" -CA ca.pem -CAkey ca.key \
+			    -CAcreateserial -days 3 -extfile client.ext \
+			    -out "$n.pem" 2>/dev/null
+		done
+	)
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	[ -x "$WSBRIDGE" ] || skip "no $WSBRIDGE (make wsbridge)"
+	P=$BATS_FILE_TMPDIR/pki
+	TLS=(--tls-cert "$P/server.pem" --tls-key "$P/server.key")
+	# Under the sanitizer build any report lands here and fails the test.
+	export ASAN_OPTIONS="log_path=$T/asan:${ASAN_OPTIONS:-}"
+	export UBSAN_OPTIONS="log_path=$T/ubsan:print_stacktrace=1:${UBSAN_OPTIONS:-}"
+}
+
+# no_sanitizer_report: true unless ASan or UBSan wrote a report.
+no_sanitizer_report() {
+	local f
+	for f in "$T"/asan.* "$T"/ubsan.*; do
+		[ -e "$f" ] || continue
+		echo "sanitizer report $f:"
+		head -40 "$f"
+		return 1
+	done
+}
+
+# s_client ARGS...: openssl s_client to the server, stdin closed at once.
+s_client() {
+	timeout 20 openssl s_client -connect "127.0.0.1:$PORT" "$@" \
+	    </dev/null 2>&1
+}
+
+# subject_of PEM: its subject as RFC 2253 prints it.
+subject_of() {
+	openssl x509 -noout -subject -nameopt RFC2253 -in "$1" |
+	    sed 's/^subject=//'
+}
+
+# ac ARGS...: tests/helpers/auth_client.py, bounded in time.
+ac() {
+	timeout 60 "$PY" "$AUTHC" "$@"
+}
+
+@test "--tls-client-ca: TLS 1.2 and 1.3 sessions are resumed (openssl s_client -sess_out/-sess_in)" {
+	start_backend echo
+	start_front "${TLS[@]}" --tls-client-ca "$P/ca.pem" \
+	    --listen 127.0.0.1:0 --connect "127.0.0.1:$BACKEND_PORT"
+	local v
+	for v in -tls1_2 -tls1_3; do
+		rm -f "$T/sess"
+		run s_client "$v" -CAfile "$P/ca.pem" -cert "$P/client.pem" \
+		    -key "$P/client.key" -sess_out "$T/sess"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ $output == *"Verify return code: 0 (ok)"* ]]
+		[ -s "$T/sess" ]
+		run s_client "$v" -CAfile "$P/ca.pem" -cert "$P/client.pem" \
+		    -key "$P/client.key" -sess_in "$T/sess"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ $output == *"Reused, TLSv1."* ]]
+		[[ $output != *"alert"* ]]
+	done
+	! log_has "$T/server.log" "session id context"
+}
+
+@test "--tls-client-ca: a resumed session still gives the program the certificate's subject" {
+	env_script "$T/env.sh"
+	start_front "${TLS[@]}" --tls-client-ca "$P/ca.pem" \
+	    --listen 127.0.0.1:0 -- "$T/env.sh"
+	local v
+	for v in 1.2 1.3; do
+		run ac resume "$PORT" --tls "$v" --count 3 --cafile "$P/ca.pem" \
+		    --cert "$P/client.pem" --key "$P/client.key"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$(grep -c '^conn [0-9] ' <<<"$output")" -eq 3 ]
+		grep -qx "conn 1 reused=no version=TLSv$v" <<<"$output"
+		grep -qx "conn 2 reused=yes version=TLSv$v" <<<"$output"
+		grep -qx "conn 3 reused=yes version=TLSv$v" <<<"$output"
+		[ "$(grep -cx 'msg SSL_CLIENT_S_DN=CN=client' <<<"$output")" -eq 3 ]
+		[ "$(grep -cx 'msg SSL_CLIENT_VERIFY=SUCCESS' <<<"$output")" -eq 3 ]
+	done
+}
+
+@test "client certificate subjects longer than 255 bytes reach the program whole: CN=admin and CN=mallory differ" {
+	env_script "$T/env.sh"
+	start_front "${TLS[@]}" --tls-client-ca "$P/ca.pem" \
+	    --listen 127.0.0.1:0 -- "$T/env.sh"
+	local n dn
+	for n in admin mallory; do
+		dn=$(subject_of "$P/$n.pem")
+		[ "${#dn}" -gt 255 ]
+		[[ $dn == *",CN=$n" ]]
+		run fc lines "$PORT" --cafile "$P/ca.pem" --cert "$P/$n.pem" \
+		    --key "$P/$n.key"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		grep -qxF "SSL_CLIENT_S_DN=$dn" <<<"$output"
+		log_has "$T/server.log" "client certificate: .*,CN=$n$"
+	done
+}
+
+# slow_backend: a TCP backend whose accept queue is full until $T/release
+# exists, so a connection to it stays in CONNECTING (its SYN is dropped and
+# sent again); then it accepts and echoes.  Sets SLOW_PORT.
+slow_backend() {
+	cat >"$T/slow.py" <<-'PY'
+	import os, socket, sys, threading, time
+	port_file, release = sys.argv[1], sys.argv[2]
+	ls = socket.socket()
+	ls.bind(("127.0.0.1", 0))
+	ls.listen(0)
+	# One connection fills a backlog of 0: later SYNs are dropped.
+	filler = socket.create_connection(ls.getsockname())
+	with open(port_file + ".tmp", "w") as f:
+	    f.write(str(ls.getsockname()[1]))
+	os.rename(port_file + ".tmp", port_file)
+	end = time.monotonic() + 60
+	while not os.path.exists(release) and time.monotonic() < end:
+	    time.sleep(0.02)
+	def echo(c):
+	    while True:
+	        d = c.recv(65536)
+	        if not d:
+	            break
+	        c.sendall(d)
+	    c.close()
+	ls.settimeout(60)
+	while True:
+	    c, _ = ls.accept()
+	    threading.Thread(target=echo, args=(c,), daemon=True).start()
+	PY
+	bg slowbe "$PY" "$T/slow.py" "$T/slow.port" "$T/release"
+	wait_for 10 test -s "$T/slow.port"
+	SLOW_PORT=$(cat "$T/slow.port")
+}
+
+# syn_sent PORT: how many of our connections to PORT wait in SYN-SENT.
+syn_sent() {
+	awk -v p="$(printf ':%04X' "$1")" \
+	    '$4 == "02" && substr($3, length($3) - 4) == p' /proc/net/tcp |
+	    wc -l
+}
+
+@test "SIGHUP storm while authenticated connections are CONNECTING: the open lines name the user, no use after free" {
+	slow_backend
+	printf 'alice:%s\n' "$(openssl passwd -6 'open sesame')" >"$T/users"
+	start_wsbridge --listen 127.0.0.1:0 --connect "127.0.0.1:$SLOW_PORT" \
+	    --connect-timeout 30 --basic-auth "$T/users"
+	local cred i pids=()
+	cred=$(printf 'alice:open sesame' | base64)
+	for i in 1 2 3 4; do
+		bg "client$i" "$PY" "$FRONT" echo "$PORT" --sizes 7,100 \
+		    --header "Authorization: Basic $cred" --timeout 40
+		pids+=("$BG_PID")
+	done
+	wait_for 20 eval '[ "$(syn_sent "$SLOW_PORT")" -ge 4 ]'
+	for i in $(seq 1 30); do
+		kill -HUP "$SERVER_PID"
+		wait_for 5 eval "[ \$(grep -c 'SIGHUP: 1 user(s) reloaded' \
+		    '$T/server.log') -ge $i ]"
+	done
+	touch "$T/release"
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	for i in 1 2 3 4; do
+		grep -qx 'ok 100 bytes' "$T/client$i.out"
+	done
+	[ "$(count_lines "$T/server.log" "open peer=127\.0\.0\.1:[0-9]+ user=alice path=/ ")" -eq 4 ]
+	kill -0 "$SERVER_PID"
+	no_sanitizer_report
+}
+
+@test "plain http:// to a TLS listener gets a 400 that says to use https, not an empty reply" {
+	start_backend echo
+	start_front "${TLS[@]}" --listen 127.0.0.1:0 \
+	    --connect "127.0.0.1:$BACKEND_PORT"
+	run fc head "$PORT" --body
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
+	grep -qx 'Connection: close' <<<"$output"
+	grep -q 'https://' <<<"$output"
+	run fc head "$PORT" --upgrade
+	echo "$output"
+	[ "${lines[0]}" = "HTTP/1.1 400 Bad Request" ]
+	log_has "$T/server.log" "plain HTTP request on a TLS port"
+	# TLS on the same port still works.
+	run fc echo "$PORT" --cafile "$P/ca.pem" --sizes 10
+	[ "$status" -eq 0 ]
+	no_sanitizer_report
+}
