@@ -201,6 +201,28 @@ conn_on_backend_event(struct backend *b, enum backend_event ev)
 	conn_step(c);
 }
 
+/*
+ * An http:// request on a TLS port: tell the user to use https, in plain
+ * HTTP as nginx does, instead of failing a handshake that shows nothing.
+ */
+static void
+plain_http_on_tls(struct conn *c)
+{
+	static const char body[] = "This port speaks TLS: use https:// "
+	    "(or wss://) instead.\n";
+	char reply[512];
+	int n;
+
+	transport_tls_to_plain(&c->t);
+	c->tls = false;
+	log_warnx("#%" PRIu64 " peer=%s 400 Bad Request: plain HTTP request "
+	    "on a TLS port", c->id, c->peer);
+	if ((n = handshake_error(reply, sizeof(reply), 400, NULL, body)) > 0)
+		buf_append(&c->wire, reply, (size_t)n);
+	c->state = CONN_HTTP_ERROR;
+	conn_set_timer(c, c->srv->cfg->close_timeout);
+}
+
 static void
 client_read(struct conn *c)
 {
@@ -216,6 +238,15 @@ client_read(struct conn *c)
 			conn_client_finish(c);
 		}
 		return;
+	}
+	if (c->tls && c->state == CONN_HANDSHAKE) {
+		switch (transport_tls_sniff(&c->t)) {
+		case -1:
+			return;
+		case 1:
+			plain_http_on_tls(c);
+			return;
+		}
 	}
 	if (c->state == CONN_LINGER) {
 		n = transport_read(&c->t, sink, sizeof(sink));

@@ -6,7 +6,9 @@
  * OpenSSL still waits to send them (t->pending says so).  Renegotiation is
  * refused; buffers are released while idle.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 
 struct tls_state {
 	SSL		*ssl;
+	bool		sniffed;	/* the first byte was looked at */
 	uint8_t		*stage;		/* bytes handed to SSL_write */
 	size_t		stage_len;	/* 0 when nothing is pending */
 };
@@ -244,6 +247,39 @@ err0:
 	close(fd);
 	t->fd = -1;
 	return (-1);
+}
+
+int
+transport_tls_sniff(struct transport *t)
+{
+	struct tls_state *s = t->impl;
+	unsigned char first;
+	ssize_t n;
+
+	if (s == NULL || t->ops != &tls_ops || s->sniffed)
+		return (0);
+	do
+		n = recv(t->fd, &first, 1, MSG_PEEK);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN) {
+		t->want = TRANSPORT_WANT_READ;
+		return (-1);
+	}
+	/* EOF or an error: the handshake's own read reports it. */
+	s->sniffed = true;
+	/* A TLS record starts with its type (0x14-0x18), an SSLv2-style
+	 * hello with a byte whose top bit is set: a letter is neither. */
+	return (n == 1 && isalpha(first) ? 1 : 0);
+}
+
+void
+transport_tls_to_plain(struct transport *t)
+{
+	int fd = t->fd;
+
+	t->fd = -1;		/* keep the socket: close() only frees */
+	tls_close(t);
+	transport_plain(t, fd);
 }
 
 int
