@@ -406,7 +406,7 @@ conn_try_handshake(struct conn *c)
 	struct handshake hs;
 	struct backend_req breq;
 	const struct target *target;
-	char dn[256], extra[1024], ext[PMD_ANSWER_MAX + 40];
+	char *dn = NULL, extra[1024], ext[PMD_ANSWER_MAX + 40];
 	const char *why;
 	char reply[1536];
 	int r, n, status;
@@ -486,7 +486,12 @@ conn_try_handshake(struct conn *c)
 	breq.remote_user = c->user;
 	breq.conn_id = c->id;
 	breq.tls = c->tls;
-	if (c->tls && transport_tls_peer(&c->t, dn, sizeof(dn)) == 0) {
+	if (c->tls && (n = transport_tls_peer(&c->t, &dn)) != 0) {
+		if (n == -1) {
+			conn_http_error(c, 500, "cannot read the client "
+			    "certificate's subject", NULL);
+			return;
+		}
 		breq.client_dn = dn;
 		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
 	}
@@ -494,7 +499,9 @@ conn_try_handshake(struct conn *c)
 	backend_init(&c->be, c->srv->loop, backend_ops_for(target),
 	    conn_on_backend_event, c);
 	/* The request is still in rx: the backend reads it during open. */
-	if (c->be.ops->open(&c->be, target, &breq) == -1) {
+	n = c->be.ops->open(&c->be, target, &breq);
+	free(dn);
+	if (n == -1) {
 		reply_status(c, c->be.fail_status, c->be.error, NULL);
 		return;
 	}

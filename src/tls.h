@@ -43,9 +43,11 @@ int	transport_tls_sniff(struct transport *);
 void	transport_tls_to_plain(struct transport *);
 
 /*
- * transport_tls_peer(t, dn, len): the verified client certificate's
- * subject (RFC 2253) into dn; returns 0, or -1 when there is none.
+ * transport_tls_peer(t, &dn): the verified client certificate's subject
+ * (RFC 2253), whole, in a new string the caller frees.  Returns 1, 0 when
+ * there is none (dn NULL), or -1 when it cannot be had whole (memory
+ * short, a NUL in it): refuse the client then, never pass a part on.
  */
-int	transport_tls_peer(struct transport *, char *, size_t);
+int	transport_tls_peer(struct transport *, char **);
 
 #endif

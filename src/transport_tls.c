@@ -283,27 +283,36 @@ transport_tls_to_plain(struct transport *t)
 }
 
 int
-transport_tls_peer(struct transport *t, char *dn, size_t len)
+transport_tls_peer(struct transport *t, char **dn)
 {
 	struct tls_state *s = t->impl;
 	X509 *cert;
 	BIO *bio;
-	int n;
+	char *text;
+	long n;
+	int rc = -1;
 
+	*dn = NULL;
 	if (s == NULL || t->ops != &tls_ops ||
 	    (cert = SSL_get0_peer_certificate(s->ssl)) == NULL ||
 	    SSL_get_verify_result(s->ssl) != X509_V_OK)
-		return (-1);
+		return (0);
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return (-1);
-	X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
-	    XN_FLAG_RFC2253);
-	n = BIO_read(bio, dn, (int)len - 1);
+		goto out;
+	/* Whole, however long: a cut subject can lose the part that tells
+	 * two clients apart (RFC 2253 puts the CN last when it came first). */
+	if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+	    XN_FLAG_RFC2253) < 0 || (n = BIO_get_mem_data(bio, &text)) < 0)
+		goto out;
+	/* Control bytes come escaped; a NUL would still cut it short. */
+	if (memchr(text, '\0', (size_t)n) != NULL ||
+	    (*dn = strndup(text, (size_t)n)) == NULL)
+		goto out;
+	rc = 1;
+out:
 	BIO_free(bio);
-	if (n < 0)
-		return (-1);
-	dn[n] = '\0';
-	return (0);
+	ERR_clear_error();
+	return (rc);
 }
 
 static int
