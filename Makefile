@@ -32,7 +32,7 @@ VERSION	 = $(shell cat VERSION)
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 	   netaddr origin tokens pmd
 IO	 = main config log buf listen conn conn_http conn_ws backend \
-	   backend_tcp backend_proc worker static auth tokenfile \
+	   backend_tcp backend_proc worker static auth tokenfile snapshot \
 	   transport transport_tls resolve
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

@@ -20,6 +20,7 @@
 #include "tls.h"
 #include "log.h"
 #include "server.h"
+#include "snapshot.h"
 #include "conn_int.h"
 
 #define CONN_OF(ptr, field)						\
@@ -609,6 +610,8 @@ conn_free(struct conn *c)
 	buf_free(&c->proxybuf);
 	free(c->out_scratch);
 	free(c->reply);
+	/* Last: c->user and the log above read from it. */
+	snapshot_release(c->snap);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -634,8 +637,10 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 		close(fd);
 		return (NULL);
 	}
+	c->snap = snapshot_hold(server_snapshot(srv));
 	if (tls) {
-		if (transport_tls(&c->t, fd, srv->tls_ctx) == -1) {
+		if (transport_tls(&c->t, fd, c->snap->tls_ctx) == -1) {
+			snapshot_release(c->snap);
 			free(c);
 			return (NULL);
 		}

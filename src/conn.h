@@ -59,6 +59,9 @@ struct conn {
 	uint32_t	magic;		/* CONN_MAGIC while alive */
 	enum conn_state	state;
 	struct server	*srv;
+	struct snapshot	*snap;		/* users, tokens, TLS context as they
+					   were at accept: pinned, so a reload
+					   frees nothing read here */
 	uint64_t	id;		/* for the log */
 	struct conn	*prev, *next;	/* srv->conns */
 
@@ -114,7 +117,7 @@ struct conn {
 	bool		keep_alive;	/* plain HTTP: another request may come */
 	bool		proxy_pending;	/* a PROXY header is still to come */
 	struct buf	proxybuf;	/* its bytes so far */
-	const char	*user;		/* Basic auth user (srv->auth's) */
+	const char	*user;		/* Basic auth user (in snap's users) */
 	struct target	*own_target;	/* a token's target, or NULL */
 	struct conn_pmd	*pmd;		/* permessage-deflate, or NULL */
 	struct sockaddr_storage peer_sa; /* the socket's peer */

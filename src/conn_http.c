@@ -19,7 +19,7 @@
 #include "conn.h"
 #include "netaddr.h"
 #include "origin.h"
-#include "tokenfile.h"
+#include "snapshot.h"
 #include "proxy.h"
 #include "static.h"
 #include "tls.h"
@@ -235,14 +235,16 @@ front_door_target(struct conn *c, const struct handshake *hs)
 {
 	const struct config *cfg = c->srv->cfg;
 	const struct target *t = config_route(cfg, hs->path, hs->path_len);
+	const struct tokens *tokens = snapshot_tokens(c->snap);
 	const char *dest;
 	char token[256], err[200];
 
-	if (c->srv->tokens == NULL || (t != NULL && t != &cfg->connect))
+	if (tokens == NULL || (t != NULL && t != &cfg->connect))
 		return (t);
+	/* dest lives in the pinned snapshot; the target parsed from it is
+	 * the connection's own. */
 	if (!request_token(hs, token, sizeof(token)) ||
-	    (dest = tokenfile_lookup(c->srv->tokens, ev_now(c->srv->loop),
-	    token, strlen(token))) == NULL)
+	    (dest = tokens_lookup(tokens, token, strlen(token))) == NULL)
 		return (t);
 	if ((c->own_target = calloc(1, sizeof(*c->own_target))) == NULL ||
 	    config_parse_target(dest, false, c->own_target, err,
@@ -434,8 +436,9 @@ conn_try_handshake(struct conn *c)
 	    !http_list_has(&req, "Connection", "close") :
 	    http_list_has(&req, "Connection", "keep-alive");
 	front_door_peer(c, &req);
-	if (c->srv->auth != NULL) {
-		if ((c->user = auth_check(c->srv->auth, &req)) == NULL) {
+	if (snapshot_auth(c->snap) != NULL) {
+		if ((c->user = auth_check(snapshot_auth(c->snap), &req)) ==
+		    NULL) {
 			reply_status(c, 401, "authentication required",
 			    "WWW-Authenticate: Basic realm=\"wsbridge\", "
 			    "charset=\"UTF-8\"\r\n");

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "auth.h"
 #include "buf.h"
 #include "netaddr.h"
 #include "origin.h"
@@ -23,7 +22,7 @@
 #include "listen.h"
 #include "log.h"
 #include "server.h"
-#include "tls.h"
+#include "snapshot.h"
 #include "worker.h"
 
 /* --trust-proxy, --origin and --token-file, checked before anything runs. */
@@ -58,20 +57,35 @@ front_door_setup(const struct config *cfg, struct server *srv, char *err,
 		srv->ntrusted = n;
 	}
 	if (cfg->token_file != NULL) {
-		if ((srv->tokens = calloc(1, sizeof(*srv->tokens))) == NULL) {
+		if ((srv->tokenfile = calloc(1, sizeof(*srv->tokenfile))) ==
+		    NULL) {
 			snprintf(err, errlen, "out of memory");
 			return (-1);
 		}
-		if (tokenfile_load(srv->tokens, cfg->token_file, err,
+		if (tokenfile_open(srv->tokenfile, cfg->token_file, err,
 		    errlen) == -1) {
-			free(srv->tokens);
-			srv->tokens = NULL;
+			free(srv->tokenfile);
+			srv->tokenfile = NULL;
 			return (-1);
 		}
 	}
 	return (0);
 }
 
+
+/* Release what main() set up in srv; the listeners are closed already. */
+static void
+server_free(struct server *srv)
+{
+	snapshot_release(srv->snap);
+	srv->snap = NULL;
+	free(srv->static_root);
+	free(srv->trusted);
+	if (srv->tokenfile != NULL) {
+		tokenfile_free(srv->tokenfile);
+		free(srv->tokenfile);
+	}
+}
 
 /*
  * Programs reachable from other machines with no Origin policy: any web
@@ -151,13 +165,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	srv.cfg = &cfg;
-	/* Certificate problems are configuration errors: found now. */
-	if (cfg.tls_cert != NULL &&
-	    (srv.tls_ctx = tls_ctx_new(&cfg, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "wsbridge: %s\n", err);
-		config_free(&cfg);
-		return (2);
-	}
 	if (cfg.static_dir != NULL &&
 	    (srv.static_root = realpath(cfg.static_dir, NULL)) == NULL) {
 		fprintf(stderr, "wsbridge: --static %s: %s\n", cfg.static_dir,
@@ -165,18 +172,13 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return (2);
 	}
-	if (cfg.basic_auth != NULL) {
-		if ((srv.auth = calloc(1, sizeof(*srv.auth))) == NULL ||
-		    auth_load(cfg.basic_auth, srv.auth, err, sizeof(err)) ==
-		    -1) {
-			fprintf(stderr, "wsbridge: %s\n", srv.auth != NULL ?
-			    err : "out of memory");
-			config_free(&cfg);
-			return (2);
-		}
-	}
-	if ((rc = front_door_setup(&cfg, &srv, err, sizeof(err))) != 0) {
+	/* Certificates, users and tokens: problems are configuration
+	 * errors, found now. */
+	if (front_door_setup(&cfg, &srv, err, sizeof(err)) != 0 ||
+	    (srv.snap = snapshot_load(&cfg, srv.tokenfile, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "wsbridge: %s\n", err);
+		server_free(&srv);
 		config_free(&cfg);
 		return (2);
 	}
@@ -185,6 +187,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "wsbridge: %s\n", err);
 		else
 			log_errx("%s", err);
+		server_free(&srv);
 		config_free(&cfg);
 		return (rc == -2 ? 2 : 1);
 	}
@@ -192,21 +195,12 @@ main(int argc, char **argv)
 	if ((rc = privileges_drop(&cfg, err, sizeof(err))) != 0) {
 		log_errx("%s", err);
 		listen_close(&srv);
+		server_free(&srv);
 		config_free(&cfg);
 		return (rc);
 	}
 	rc = cfg.workers > 1 ? master_run(&srv) : worker_run(&srv);
-	SSL_CTX_free(srv.tls_ctx);
-	if (srv.auth != NULL) {
-		auth_free(srv.auth);
-		free(srv.auth);
-	}
-	free(srv.static_root);
-	free(srv.trusted);
-	if (srv.tokens != NULL) {
-		tokenfile_free(srv.tokens);
-		free(srv.tokens);
-	}
+	server_free(&srv);
 	buf_pool_drain();
 	config_free(&cfg);
 	return (rc);

@@ -15,9 +15,8 @@
 
 struct conn;
 struct listener;
-struct ssl_ctx_st;
-struct auth;
 struct netaddr_cidr;
+struct snapshot;
 struct tokenfile;
 
 struct server {
@@ -33,12 +32,12 @@ struct server {
 	unsigned	limit_suppressed; /* refusals not logged since */
 	uint64_t	next_id;	/* connection ids, for the log */
 	bool		draining;	/* shutting down: no new work */
-	struct ssl_ctx_st *tls_ctx;	/* for TLS listeners; swapped on HUP */
-	struct auth	*auth;		/* --basic-auth users, or NULL */
+	struct snapshot	*snap;		/* users, tokens, TLS: replaced on HUP,
+					   pinned by each connection */
 	char		*static_root;	/* --static as a real path */
 	struct netaddr_cidr *trusted;	/* --trust-proxy, ntrusted of them */
 	size_t		ntrusted;
-	struct tokenfile *tokens;	/* --token-file, or NULL */
+	struct tokenfile *tokenfile;	/* --token-file, or NULL */
 };
 
 /*
@@ -46,5 +45,12 @@ struct server {
  * program is reaped, so a draining server can tell when it is done.
  */
 void	server_conn_gone(struct server *);
+
+/*
+ * server_snapshot(srv): the current reloadable state, after reading again
+ * a token file that changed (looked at no more than once a second).  A
+ * connection pins it with snapshot_hold() when it is accepted.
+ */
+struct snapshot *server_snapshot(struct server *);
 
 #endif

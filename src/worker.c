@@ -17,7 +17,6 @@
 
 #include <ev.h>
 
-#include "auth.h"
 #include "backend.h"
 #include "config.h"
 #include "conn.h"
@@ -25,7 +24,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "server.h"
-#include "tls.h"
+#include "snapshot.h"
 #include "tokenfile.h"
 #include "worker.h"
 
@@ -109,40 +108,37 @@ worker_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_timer_start(loop, &drain_timer);
 }
 
-/* SIGHUP: new certificate and key for new connections; open ones keep
- * the context they started with (OpenSSL counts the references). */
+/* Replace the current snapshot with one whose parts are read again. */
+static void
+server_reload(struct server *srv, unsigned parts, bool quiet)
+{
+	struct snapshot *fresh;
+
+	if ((fresh = snapshot_reload(srv->snap, srv->cfg, srv->tokenfile,
+	    parts, quiet)) == NULL)
+		return;
+	/* Connections hold their own references: nothing they read goes. */
+	snapshot_release(srv->snap);
+	srv->snap = fresh;
+}
+
+struct snapshot *
+server_snapshot(struct server *srv)
+{
+	if (srv->tokenfile != NULL &&
+	    tokenfile_changed(srv->tokenfile, ev_now(srv->loop)))
+		server_reload(srv, SNAPSHOT_TOKENS, false);
+	return (srv->snap);
+}
+
+/* SIGHUP: certificate and key, users and tokens read again for new
+ * connections; open ones keep the snapshot they started with. */
 static void
 worker_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	struct server *srv = ev_userdata(loop);
-	SSL_CTX *ctx;
-	char err[256];
-
 	(void)w;
 	(void)revents;
-	if (srv->auth != NULL) {
-		struct auth fresh;
-
-		if (auth_load(srv->cfg->basic_auth, &fresh, err,
-		    sizeof(err)) == -1)
-			log_warnx("SIGHUP: keeping the old users: %s", err);
-		else {
-			auth_free(srv->auth);
-			*srv->auth = fresh;
-			log_info("SIGHUP: %zu user(s) reloaded", fresh.nusers);
-		}
-	}
-	if (srv->tokens != NULL)
-		tokenfile_reload(srv->tokens);
-	if (srv->tls_ctx == NULL)
-		return;
-	if ((ctx = tls_ctx_new(srv->cfg, err, sizeof(err))) == NULL) {
-		log_warnx("SIGHUP: keeping the old certificate: %s", err);
-		return;
-	}
-	SSL_CTX_free(srv->tls_ctx);
-	srv->tls_ctx = ctx;
-	log_info("SIGHUP: TLS certificate and key reloaded");
+	server_reload(ev_userdata(loop), SNAPSHOT_ALL, false);
 }
 
 int
@@ -270,6 +266,11 @@ master_signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 	unsigned i, alive = 0;
 
 	(void)revents;
+	/* A worker started later (one replacing a dead one) must not come
+	 * back with the files as they were at start-up; the workers report
+	 * what they load. */
+	if (s->signum == SIGHUP && !stopping)
+		server_reload(ev_userdata(loop), SNAPSHOT_ALL, true);
 	if (s->signum != SIGHUP && !stopping) {
 		log_info("signal %d: stopping %u worker(s)", s->signum,
 		    nworkers);
