@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
+#include "authpool.h"
 #include "conn.h"
 #include "proxy.h"
 #include "tls.h"
@@ -222,6 +224,16 @@ plain_http_on_tls(struct conn *c)
 		buf_append(&c->wire, reply, (size_t)n);
 	c->state = CONN_HTTP_ERROR;
 	conn_set_timer(c, c->srv->cfg->close_timeout);
+}
+
+void
+conn_on_auth_result(void *arg, bool matched)
+{
+	struct conn *c = conn_check(arg);
+
+	c->auth_job = NULL;
+	c->auth_verdict = matched ? 1 : -1;
+	conn_step(c);
 }
 
 static void
@@ -594,6 +606,10 @@ conn_free(struct conn *c)
 	c->be.ops->close(&c->be);
 	if (c->file_fd != -1)
 		close(c->file_fd);
+	/* A check still running must never call back into freed memory. */
+	if (c->auth_job != NULL)
+		authpool_cancel(srv->authpool, c->auth_job);
+	auth_attempt_free(c->auth_att);
 	if (c->pmd != NULL) {
 		pmd_inflate_end(&c->pmd->inf);
 		pmd_deflate_end(&c->pmd->def);

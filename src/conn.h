@@ -23,6 +23,8 @@
 #include "ws_msg.h"
 
 struct server;
+struct auth_attempt;
+struct authpool_job;
 
 /* permessage-deflate state, allocated when it is negotiated. */
 struct conn_pmd {
@@ -118,6 +120,9 @@ struct conn {
 	bool		proxy_pending;	/* a PROXY header is still to come */
 	struct buf	proxybuf;	/* its bytes so far */
 	const char	*user;		/* Basic auth user (in snap's users) */
+	struct auth_attempt *auth_att;	/* the request's password, checked */
+	struct authpool_job *auth_job;	/* while its check runs, or NULL */
+	int		auth_verdict;	/* then: 1 it matched, -1 it did not */
 	struct target	*own_target;	/* a token's target, or NULL */
 	struct conn_pmd	*pmd;		/* permessage-deflate, or NULL */
 	struct sockaddr_storage peer_sa; /* the socket's peer */

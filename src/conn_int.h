@@ -59,6 +59,13 @@ void	conn_client_finish(struct conn *);
  */
 void	conn_on_backend_event(struct backend *, enum backend_event);
 
+/*
+ * conn_on_auth_result(c, matched): the callback conn_try_handshake() gives
+ * the password-check pool: the check is over; the request is looked at
+ * again with its verdict.
+ */
+void	conn_on_auth_result(void *, bool);
+
 /* conn_http.c */
 
 /*

@@ -15,8 +15,10 @@
 
 struct conn;
 struct listener;
+struct authpool;
 struct netaddr_cidr;
 struct snapshot;
+struct throttle;
 struct tokenfile;
 
 struct server {
@@ -38,6 +40,8 @@ struct server {
 	struct netaddr_cidr *trusted;	/* --trust-proxy, ntrusted of them */
 	size_t		ntrusted;
 	struct tokenfile *tokenfile;	/* --token-file, or NULL */
+	struct authpool	*authpool;	/* --basic-auth: password checks */
+	struct throttle	*throttle;	/* --basic-auth: failures by address */
 };
 
 /*

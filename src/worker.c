@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include <ev.h>
+#include <openssl/rand.h>
 
+#include "authpool.h"
 #include "backend.h"
 #include "config.h"
 #include "conn.h"
@@ -25,6 +27,7 @@
 #include "resolve.h"
 #include "server.h"
 #include "snapshot.h"
+#include "throttle.h"
 #include "tokenfile.h"
 #include "worker.h"
 
@@ -141,6 +144,33 @@ worker_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	server_reload(ev_userdata(loop), SNAPSHOT_ALL, false);
 }
 
+/*
+ * --basic-auth: the threads that check passwords and the table of failures
+ * by address, both this process's own (workers count separately).
+ */
+static int
+auth_setup(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	uint64_t seed = 0;
+
+	if ((srv->authpool = authpool_new(srv->loop, AUTHPOOL_THREADS)) ==
+	    NULL) {
+		log_err("cannot start the password-check threads");
+		return (-1);
+	}
+	/* A seed of our own: which addresses share slots is not guessable. */
+	if (RAND_bytes((unsigned char *)&seed, sizeof(seed)) != 1)
+		seed = (uint64_t)getpid() ^ (uint64_t)ev_time();
+	if ((srv->throttle = calloc(1, sizeof(*srv->throttle))) == NULL ||
+	    throttle_init(srv->throttle, THROTTLE_SLOTS, cfg->auth_fail_max,
+	    cfg->auth_fail_window, seed) == -1) {
+		log_errx("out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
 int
 worker_run(struct server *srv)
 {
@@ -162,6 +192,8 @@ worker_run(struct server *srv)
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_int);
 	ev_signal_start(loop, &sig_hup);
+	if (srv->cfg->basic_auth != NULL && auth_setup(srv) == -1)
+		return (1);
 	listen_start(srv);
 
 	ev_run(loop, 0);
@@ -173,6 +205,13 @@ worker_run(struct server *srv)
 	resolve_fini();
 	backend_proc_kill_all();
 	listen_close(srv);
+	authpool_free(srv->authpool);
+	srv->authpool = NULL;
+	if (srv->throttle != NULL) {
+		throttle_free(srv->throttle);
+		free(srv->throttle);
+		srv->throttle = NULL;
+	}
 	log_info("exiting");
 	return (0);
 }

@@ -50,10 +50,13 @@ no_sanitizer_report() {
 	done
 }
 
-# s_client ARGS...: openssl s_client to the server, stdin closed at once.
-s_client() {
-	timeout 20 openssl s_client -connect "127.0.0.1:$PORT" "$@" \
-	    </dev/null 2>&1
+# s_client_get ARGS...: openssl s_client to the server sending one GET and
+# reading until the server closes, so a TLS 1.3 ticket, which comes after
+# the handshake, is read before it ends.
+s_client_get() {
+	printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+	    timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -ign_eof \
+	    "$@" 2>&1
 }
 
 # subject_of PEM: its subject as RFC 2253 prints it.
@@ -74,17 +77,19 @@ ac() {
 	local v
 	for v in -tls1_2 -tls1_3; do
 		rm -f "$T/sess"
-		run s_client "$v" -CAfile "$P/ca.pem" -cert "$P/client.pem" \
-		    -key "$P/client.key" -sess_out "$T/sess"
+		run s_client_get "$v" -CAfile "$P/ca.pem" \
+		    -cert "$P/client.pem" -key "$P/client.key" -sess_out "$T/sess"
 		echo "$output"
 		[ "$status" -eq 0 ]
 		[[ $output == *"Verify return code: 0 (ok)"* ]]
+		[[ $output == *"HTTP/1.1 200 OK"* ]]
 		[ -s "$T/sess" ]
-		run s_client "$v" -CAfile "$P/ca.pem" -cert "$P/client.pem" \
-		    -key "$P/client.key" -sess_in "$T/sess"
+		run s_client_get "$v" -CAfile "$P/ca.pem" \
+		    -cert "$P/client.pem" -key "$P/client.key" -sess_in "$T/sess"
 		echo "$output"
 		[ "$status" -eq 0 ]
 		[[ $output == *"Reused, TLSv1."* ]]
+		[[ $output == *"HTTP/1.1 200 OK"* ]]
 		[[ $output != *"alert"* ]]
 	done
 	! log_has "$T/server.log" "session id context"
@@ -217,4 +222,125 @@ syn_sent() {
 	run fc echo "$PORT" --cafile "$P/ca.pem" --sizes 10
 	[ "$status" -eq 0 ]
 	no_sanitizer_report
+}
+
+# bcrypt12 PASSWORD: a bcrypt hash of cost 12 (Python's crypt module, else
+# mkpasswd from Debian's whois).
+bcrypt12() {
+	"$PY" -W ignore -c 'import crypt, sys; h = crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 12)); assert h.startswith("$2b$12$"); print(h)' "$1" 2>/dev/null ||
+	    mkpasswd -m bcrypt -R 12 "$1"
+}
+
+@test "a flood of wrong passwords (bcrypt cost 12) does not stall another client's echo; each failure is logged, never the password" {
+	start_backend echo
+	printf 'alice:%s\n' "$(bcrypt12 'open sesame')" >"$T/users"
+	grep -q '^alice:\$2b\$12\$' "$T/users"
+	start_server --basic-auth "$T/users" --auth-throttle off
+	run ac stall "$PORT" --good 'alice:open sesame' \
+	    --bad 'alice:guess-4711' --flooders 3 --seconds 4
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local max n401
+	max=$(sed -n 's/^rtt n=[0-9]* max=\([0-9]*\) .*/\1/p' <<<"$output")
+	n401=$(sed -n 's/^flood .*401=\([0-9]*\).*/\1/p' <<<"$output")
+	note "echo round trip under the flood: max ${max} ms; $n401 wrong passwords checked"
+	# Hashing did run (two threads, ~0.25 s a hash when idle) ...
+	[ "$n401" -ge 4 ]
+	# ... and never on the loop: one hash there is a 250 ms stall.
+	[ "$max" -lt 150 ]
+	# One line per failure, in the documented form; no password.
+	wait_for 5 eval "[ \$(count_lines '$T/server.log' '#[0-9]+ login failed: addr=127\.0\.0\.1 user=\"alice\" \(wrong password\)$') -eq $n401 ]"
+	! grep -q 'guess-4711\|open sesame' "$T/server.log"
+	kill -0 "$SERVER_PID"
+	no_sanitizer_report
+}
+
+@test "--auth-throttle 3:2: the 4th failure from an address gets 429 with Retry-After, even with a right password; other addresses and remembered logins pass; it ends" {
+	start_backend echo
+	printf 'alice:%s\nbob:%s\n' "$(openssl passwd -6 'open sesame')" \
+	    "$(openssl passwd -6 builder)" >"$T/users"
+	start_server --basic-auth "$T/users" --auth-throttle 3:2
+	# alice logs in first: her credentials are remembered.
+	run ac tries "$PORT" --creds 'alice:open sesame'
+	[ "$output" = 101 ]
+	run ac tries "$PORT" --creds 'mallory:x' --count 4
+	echo "$output"
+	[ "${lines[0]}" = 401 ]
+	[ "${lines[1]}" = 401 ]
+	[ "${lines[2]}" = 401 ]
+	[ "${lines[3]}" = "429 retry-after=2" ]
+	# Blocked: bob's right password is not even looked at.
+	run ac tries "$PORT" --creds 'bob:builder'
+	[ "$output" = "429 retry-after=2" ] || [ "$output" = "429 retry-after=1" ]
+	# A login that already passed goes on passing.
+	run ac tries "$PORT" --creds 'alice:open sesame'
+	[ "$output" = 101 ]
+	# Another address is its own.
+	run ac tries "$PORT" --creds 'bob:builder' --bind 127.0.0.2
+	[ "$output" = 101 ]
+	[ "$(count_lines "$T/server.log" 'login failed: addr=127\.0\.0\.1 user="mallory" \(unknown user\)$')" -eq 3 ]
+	[ "$(count_lines "$T/server.log" '#[0-9]+ login throttled: addr=127\.0\.0\.1 gets 429 for 2s after 3 failures$')" -eq 1 ]
+	# Two seconds later the block is over.
+	wait_for 5 eval '[ "$(ac tries "$PORT" --creds bob:builder)" = 101 ]'
+	no_sanitizer_report
+}
+
+@test "failed logins: names are logged escaped, malformed credentials count too" {
+	start_backend echo
+	printf 'alice:%s\n' "$(openssl passwd -6 'open sesame')" >"$T/users"
+	start_server --basic-auth "$T/users"
+	run ac tries "$PORT" --creds "$(printf 'ev"il\\ x\tz:pw')"
+	[ "$output" = 401 ]
+	log_has "$T/server.log" 'login failed: addr=127\.0\.0\.1 user="ev\\x22il\\x5C x\\x09z" \(unknown user\)$'
+	[ "$(status_of "$PORT" --upgrade --header 'Authorization: Basic %%%')" = 401 ]
+	log_has "$T/server.log" 'login failed: addr=127\.0\.0\.1 user="" \(malformed credentials\)$'
+	# No credentials at all is no failed login.
+	[ "$(status_of "$PORT" --upgrade)" = 401 ]
+	[ "$(count_lines "$T/server.log" 'login failed')" -eq 2 ]
+}
+
+@test "connections that go away while their password is checked: the late results touch nothing" {
+	start_backend echo
+	printf 'alice:%s\n' "$(bcrypt12 'open sesame')" >"$T/users"
+	start_server --basic-auth "$T/users" --auth-throttle off
+	local cred
+	cred=$(printf 'alice:wrong' | base64)
+	"$PY" - "$PORT" "$cred" <<-'PY'
+	import socket, sys, time
+	port, cred = int(sys.argv[1]), sys.argv[2]
+	req = ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    f"Authorization: Basic {cred}\r\n\r\n").encode()
+	for i in range(12):
+	    s = socket.create_connection(("127.0.0.1", port))
+	    s.sendall(req)
+	    if i % 2:
+	        time.sleep(0.05)    # some while their hash runs
+	    s.close()
+	PY
+	# The right password still works once the pool has drained.
+	run ac tries "$PORT" --creds 'alice:open sesame'
+	[ "$output" = 101 ]
+	kill -0 "$SERVER_PID"
+	no_sanitizer_report
+}
+
+@test "--workers 2: a worker restarted after SIGHUP serves the reloaded users, not the start-up ones" {
+	start_backend echo
+	printf 'alice:%s\n' "$(openssl passwd -6 'open sesame')" >"$T/users"
+	start_server --basic-auth "$T/users" --workers 2
+	wait_for 10 eval '[ "$(pgrep -P "$SERVER_PID" | wc -l)" -eq 2 ]'
+	printf 'bob:%s\n' "$(openssl passwd -6 builder)" >"$T/users"
+	kill -HUP "$SERVER_PID"
+	wait_for 10 eval "[ \$(count_lines '$T/server.log' 'SIGHUP: 1 user\(s\) reloaded') -eq 2 ]"
+	local victim
+	victim=$(pgrep -P "$SERVER_PID" | head -1)
+	kill -9 "$victim"
+	wait_for 10 log_has "$T/server.log" "worker $victim exited"
+	wait_for 10 eval '[ "$(pgrep -P "$SERVER_PID" | wc -l)" -eq 2 ] && ! pgrep -P "$SERVER_PID" | grep -qx "$victim"'
+	# Connections spread over both workers: every one must know bob.
+	run ac tries "$PORT" --creds bob:builder --count 24
+	echo "$output"
+	[ "$(grep -c '^101$' <<<"$output")" -eq 24 ]
 }
