@@ -32,7 +32,8 @@ VERSION	 = $(shell cat VERSION)
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 	   netaddr origin tokens pmd throttle
 IO	 = main config log buf listen conn conn_http conn_ws backend \
-	   backend_tcp backend_proc worker static auth authpool tokenfile snapshot \
+	   backend_tcp backend_proc worker static auth authpool conn_auth \
+	   tokenfile snapshot \
 	   transport transport_tls resolve
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

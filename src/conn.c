@@ -15,8 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "authpool.h"
 #include "conn.h"
 #include "proxy.h"
 #include "tls.h"
@@ -606,10 +604,7 @@ conn_free(struct conn *c)
 	c->be.ops->close(&c->be);
 	if (c->file_fd != -1)
 		close(c->file_fd);
-	/* A check still running must never call back into freed memory. */
-	if (c->auth_job != NULL)
-		authpool_cancel(srv->authpool, c->auth_job);
-	auth_attempt_free(c->auth_att);
+	conn_auth_abandon(c);
 	if (c->pmd != NULL) {
 		pmd_inflate_end(&c->pmd->inf);
 		pmd_deflate_end(&c->pmd->def);

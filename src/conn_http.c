@@ -15,15 +15,12 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "authpool.h"
 #include "conn.h"
 #include "netaddr.h"
 #include "origin.h"
 #include "snapshot.h"
 #include "proxy.h"
 #include "static.h"
-#include "throttle.h"
 #include "tls.h"
 #include "log.h"
 #include "server.h"
@@ -315,6 +312,22 @@ reply_status(struct conn *c, int status, const char *why, const char *own)
 	    own));
 }
 
+void
+conn_http_reply(struct conn *c, int status, const char *why, const char *own,
+    bool log)
+{
+	char extra[2048];
+
+	http_reply(c, status, why, extra_headers(c, extra, sizeof(extra), own),
+	    log);
+}
+
+void
+conn_http_busy(struct conn *c, const char *why)
+{
+	limit_refuse(c, why);
+}
+
 /* The request path: the target up to '?', for plain requests. */
 static size_t
 target_path_len(const struct http_request *req)
@@ -401,136 +414,6 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 	conn_set_timer(c, RESPONSE_TIMEOUT);
 }
 
-#define AUTH_CHALLENGE							\
-	"WWW-Authenticate: Basic realm=\"wsbridge\", charset=\"UTF-8\"\r\n"
-
-/*
- * A failed login, one line in a stable form for fail2ban and the like:
- * "#ID login failed: addr=ADDR user="NAME" (why)", the name with anything
- * but printable ASCII, '"' and '\' as \xHH.  Never the password.
- */
-static void
-login_failed(struct conn *c, const char *name, const char *why)
-{
-	const unsigned char *p;
-	char *esc, *o;
-
-	if (name == NULL)
-		name = "";
-	if ((esc = malloc(strlen(name) * 4 + 1)) == NULL) {
-		log_warnx("#%" PRIu64 " login failed: addr=%s user=? (%s)",
-		    c->id, c->peer_addr, why);
-		return;
-	}
-	for (p = (const unsigned char *)name, o = esc; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-			*o++ = (char)*p;
-		else
-			o += sprintf(o, "\\x%02X", *p);
-	}
-	*o = '\0';
-	log_warnx("#%" PRIu64 " login failed: addr=%s user=\"%s\" (%s)", c->id,
-	    c->peer_addr, esc, why);
-	free(esc);
-}
-
-/* A failure counted against c's address; log when it starts a block. */
-static void
-count_failure(struct conn *c, bool begun)
-{
-	struct server *srv = c->srv;
-	ev_tstamp now = ev_now(srv->loop);
-
-	if (!begun)
-		throttle_begin(srv->throttle, c->peer_addr, now);
-	if (throttle_end(srv->throttle, c->peer_addr, now, false))
-		log_warnx("#%" PRIu64 " login throttled: addr=%s gets 429 "
-		    "for %.0fs after %u failures", c->id, c->peer_addr,
-		    srv->throttle->window, srv->throttle->max);
-}
-
-/*
- * --basic-auth.  True when the request may go on (c->user is set, or no
- * login is needed).  Otherwise the request was answered (401, 429, 503) or
- * its password is being checked on the pool's threads: the loop goes on
- * serving others, and conn_on_auth_result() brings the request back here
- * with the verdict.  Each request is checked on its own (keep-alive).
- */
-static bool
-front_door_auth(struct conn *c, const struct http_request *req)
-{
-	struct server *srv = c->srv;
-	struct auth *a = snapshot_auth(c->snap);
-	struct auth_attempt *att;
-	enum auth_result r;
-	char retry[32], extra[1024];
-	unsigned wait;
-
-	c->user = NULL;
-	if (a == NULL)
-		return (true);
-	if (c->auth_job != NULL)
-		return (false);		/* still being checked */
-	if ((att = c->auth_att) != NULL) {
-		c->auth_att = NULL;
-		c->user = auth_finish(a, att, c->auth_verdict > 0);
-		c->auth_verdict = 0;
-		if (c->user != NULL)
-			throttle_end(srv->throttle, c->peer_addr,
-			    ev_now(srv->loop), true);
-		else {
-			login_failed(c, att->name, att->user == NULL ?
-			    "unknown user" : "wrong password");
-			count_failure(c, true);
-			http_reply(c, 401, "login failed", extra_headers(c,
-			    extra, sizeof(extra), AUTH_CHALLENGE), false);
-		}
-		auth_attempt_free(att);
-		return (c->user != NULL);
-	}
-	switch ((r = auth_begin(a, req, &c->user, &att))) {
-	case AUTH_PASS:
-		return (true);
-	case AUTH_MISSING:
-		reply_status(c, 401, "authentication required",
-		    AUTH_CHALLENGE);
-		return (false);
-	case AUTH_NOMEM:
-		conn_http_error(c, 500, "out of memory", NULL);
-		return (false);
-	case AUTH_BAD:
-	case AUTH_CHECK:
-		break;
-	}
-	/* Refused without a look at the password: guessing stops here. */
-	if ((wait = throttle_wait(srv->throttle, c->peer_addr,
-	    ev_now(srv->loop))) > 0) {
-		auth_attempt_free(att);
-		log_debug("#%" PRIu64 " peer=%s 429: login throttled", c->id,
-		    c->peer);
-		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
-		http_reply(c, 429, "login throttled", extra_headers(c, extra,
-		    sizeof(extra), retry), false);
-		return (false);
-	}
-	if (r == AUTH_BAD) {
-		login_failed(c, NULL, "malformed credentials");
-		count_failure(c, false);
-		http_reply(c, 401, "login failed", extra_headers(c, extra,
-		    sizeof(extra), AUTH_CHALLENGE), false);
-		return (false);
-	}
-	if ((c->auth_job = authpool_submit(srv->authpool, att->pass,
-	    att->hash, conn_on_auth_result, c)) == NULL) {
-		auth_attempt_free(att);
-		limit_refuse(c, "too many password checks waiting");
-		return (false);
-	}
-	throttle_begin(srv->throttle, c->peer_addr, ev_now(srv->loop));
-	c->auth_att = att;
-	return (false);
-}
-
 void
 conn_try_handshake(struct conn *c)
 {
@@ -568,7 +451,7 @@ conn_try_handshake(struct conn *c)
 	    !http_list_has(&req, "Connection", "close") :
 	    http_list_has(&req, "Connection", "keep-alive");
 	front_door_peer(c, &req);
-	if (!front_door_auth(c, &req))
+	if (!conn_front_door_auth(c, &req))
 		return;
 	/* No Upgrade header at all: a plain request (an Upgrade to
 	 * something else is a bad upgrade: handshake_check says 400). */
