@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -59,6 +61,10 @@ worker_main(void *arg)
 	struct authpool_job *j;
 	struct crypt_data *cd;
 
+	/* Hashing yields to the event loop when they compete for a core:
+	 * on Linux a nice value set through the thread id is the thread's
+	 * alone.  Best effort: lowering one's priority is always allowed. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), AUTHPOOL_NICE);
 	/* 32 KiB of scratch for crypt_rn: once per thread, off the stack. */
 	cd = malloc(sizeof(*cd));
 	pthread_mutex_lock(&p->mu);

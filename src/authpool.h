@@ -15,6 +15,8 @@
 
 #define AUTHPOOL_THREADS	2	/* checks running at once, per worker */
 #define AUTHPOOL_QUEUE_MAX	256	/* checks not yet answered */
+#define AUTHPOOL_NICE		10	/* the threads' nice value: the loop
+					   comes first */
 
 struct authpool;
 struct authpool_job;

@@ -233,22 +233,28 @@ bcrypt12() {
 
 @test "a flood of wrong passwords (bcrypt cost 12) does not stall another client's echo; each failure is logged, never the password" {
 	start_backend echo
-	printf 'alice:%s\n' "$(bcrypt12 'open sesame')" >"$T/users"
+	local hash
+	hash=$(bcrypt12 'open sesame') ||
+	    skip "no bcrypt: needs python3's crypt module or mkpasswd (whois)"
+	printf 'alice:%s\n' "$hash" >"$T/users"
 	grep -q '^alice:\$2b\$12\$' "$T/users"
 	start_server --basic-auth "$T/users" --auth-throttle off
 	run ac stall "$PORT" --good 'alice:open sesame' \
 	    --bad 'alice:guess-4711' --flooders 3 --seconds 4
 	echo "$output"
 	[ "$status" -eq 0 ]
-	local max n401
+	local max p90 n401
 	max=$(sed -n 's/^rtt n=[0-9]* max=\([0-9]*\) .*/\1/p' <<<"$output")
+	p90=$(sed -n 's/^rtt .* p90=\([0-9]*\)$/\1/p' <<<"$output")
 	n401=$(sed -n 's/^flood .*401=\([0-9]*\).*/\1/p' <<<"$output")
-	note "echo round trip under the flood: max ${max} ms; $n401 wrong passwords checked"
+	note "echo round trip under the flood: ${output%%$'\n'*}; $n401 wrong passwords checked"
 	# Hashing did run (two threads, ~0.25 s a hash when idle) ...
 	[ "$n401" -ge 4 ]
-	# ... and never on the loop: one hash there is a stall of 250 ms or
-	# more (seconds with three clients guessing).
-	[ "$max" -lt 200 ]
+	# ... and never on the loop, where one hash is a stall of 250 ms or
+	# more (seconds with three clients guessing): round trips stay short,
+	# and even the worst is shorter than one hash.
+	[ "$p90" -lt 50 ]
+	[ "$max" -lt 250 ]
 	# One line per failure, in the documented form; no password.
 	wait_for 5 eval "[ \$(count_lines '$T/server.log' '#[0-9]+ login failed: addr=127\.0\.0\.1 user=\"alice\" \(wrong password\)$') -eq $n401 ]"
 	! grep -q 'guess-4711\|open sesame' "$T/server.log"
@@ -302,7 +308,10 @@ bcrypt12() {
 
 @test "connections that go away while their password is checked: the late results touch nothing" {
 	start_backend echo
-	printf 'alice:%s\n' "$(bcrypt12 'open sesame')" >"$T/users"
+	local hash
+	hash=$(bcrypt12 'open sesame') ||
+	    skip "no bcrypt: needs python3's crypt module or mkpasswd (whois)"
+	printf 'alice:%s\n' "$hash" >"$T/users"
 	start_server --basic-auth "$T/users" --auth-throttle off
 	local cred
 	cred=$(printf 'alice:wrong' | base64)
@@ -329,7 +338,10 @@ bcrypt12() {
 
 @test "--auth-throttle 3:60: checks abandoned by closing the connection count as failures" {
 	start_backend echo
-	printf 'alice:%s\n' "$(bcrypt12 'open sesame')" >"$T/users"
+	local hash
+	hash=$(bcrypt12 'open sesame') ||
+	    skip "no bcrypt: needs python3's crypt module or mkpasswd (whois)"
+	printf 'alice:%s\n' "$hash" >"$T/users"
 	start_server --basic-auth "$T/users" --auth-throttle 3:60
 	local cred
 	cred=$(printf 'alice:guess' | base64)

@@ -22,7 +22,8 @@ expected, 1 = error or deadline, 2 = usage.  PORT is a port on 127.0.0.1.
       One WebSocket with the good credentials echoes a small message every
       20 ms for S seconds (default 3) while K threads (default 3) send
       upgrade requests with the bad ones as fast as they are answered.
-      Prints "rtt n=N max=MS p50=MS" (milliseconds) and "flood STATUS=N..."
+      Prints "rtt n=N max=MS p50=MS p90=MS" (milliseconds) and
+      "flood STATUS=N..."
       (answers by status code).
 """
 
@@ -221,7 +222,8 @@ def cmd_stall(a):
 		t.join(a.timeout)
 	rtts.sort()
 	print(f"rtt n={len(rtts)} max={rtts[-1]:.0f} "
-	    f"p50={rtts[len(rtts) // 2]:.0f}")
+	    f"p50={rtts[len(rtts) // 2]:.0f} "
+	    f"p90={rtts[len(rtts) * 9 // 10]:.0f}")
 	print("flood " + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
 	return 0
 
