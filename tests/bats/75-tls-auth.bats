@@ -385,3 +385,20 @@ bcrypt12() {
 	echo "$output"
 	[ "$(grep -c '^101$' <<<"$output")" -eq 24 ]
 }
+
+@test "--auth-throttle: a bad value is one line and exit status 2; off and N:S are taken" {
+	local bad
+	for bad in 0:60 10 10:0 x:5 10:-1 ''; do
+		run -2 --separate-stderr timeout 10 "$WSBRIDGE" \
+		    --auth-throttle "$bad" --listen 127.0.0.1:0 \
+		    --connect 127.0.0.1:9
+		echo "$bad: $stderr"
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ $stderr == *"--auth-throttle"* ]]
+	done
+	printf 'alice:%s\n' "$(openssl passwd -6 'open sesame')" >"$T/users"
+	start_backend echo
+	start_server --basic-auth "$T/users" --auth-throttle off
+	run ac tries "$PORT" --creds 'alice:nope' --count 12
+	[ "$(grep -cx 401 <<<"$output")" -eq 12 ]
+}
