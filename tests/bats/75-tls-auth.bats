@@ -92,7 +92,7 @@ ac() {
 		[[ $output == *"HTTP/1.1 200 OK"* ]]
 		[[ $output != *"alert"* ]]
 	done
-	! log_has "$T/server.log" "session id context"
+	run ! log_has "$T/server.log" "session id context"
 }
 
 @test "--tls-client-ca: a resumed session still gives the program the certificate's subject" {
@@ -112,6 +112,52 @@ ac() {
 		[ "$(grep -cx 'msg SSL_CLIENT_S_DN=CN=client' <<<"$output")" -eq 3 ]
 		[ "$(grep -cx 'msg SSL_CLIENT_VERIFY=SUCCESS' <<<"$output")" -eq 3 ]
 	done
+}
+
+@test "Chromium with a client certificate reconnects its WebSocket four times: resumed sessions get through" {
+	local chromium
+	chromium=$(command -v chromium || command -v chromium-browser) ||
+	    skip "chromium is not installed (Debian package chromium)"
+	command -v certutil >/dev/null && command -v pk12util >/dev/null ||
+	    skip "certutil and pk12util are not installed (Debian package libnss3-tools)"
+	# Chromium takes client certificates and CAs from the NSS database
+	# under $HOME.
+	local home=$T/home db=sql:$T/home/.pki/nssdb
+	mkdir -p "$home/.pki/nssdb" "$T/profile/Default" "$T/www"
+	certutil -N -d "$db" --empty-password
+	openssl pkcs12 -export -in "$P/client.pem" -inkey "$P/client.key" \
+	    -name client -out "$T/client.p12" -passout pass:
+	pk12util -i "$T/client.p12" -d "$db" -W '' >/dev/null
+	certutil -A -n "wsbridge test CA" -t C,, -i "$P/ca.pem" -d "$db"
+	cat >"$T/www/index.html" <<-'EOF'
+	<!doctype html><title>reconnect</title>
+	<script>
+	function again(n) {
+		if (n === 0) { document.title = "done"; return; }
+		const ws = new WebSocket(`wss://${location.host}/env`);
+		ws.onclose = () => again(n - 1);
+	}
+	again(4);
+	</script>
+	EOF
+	env_script "$T/env.sh"
+	start_front "${TLS[@]}" --tls-client-ca "$P/ca.pem" \
+	    --listen 127.0.0.1:0 --static "$T/www" --route "/env=$T/env.sh"
+	# The certificate is chosen without asking, for this origin only.
+	printf '{"profile":{"content_settings":{"exceptions":{"auto_select_certificate":{"https://127.0.0.1:%s,*":{"setting":{"filters":[{}]}}}}}}}\n' \
+	    "$PORT" >"$T/profile/Default/Preferences"
+	HOME=$home bg chromium timeout -k 5 60 "$chromium" --headless \
+	    --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --disable-dev-shm-usage \
+	    --user-data-dir="$T/profile" "https://127.0.0.1:$PORT/"
+	# Each reconnection offers the session of the one before; without a
+	# session id context every one of them failed its handshake.
+	wait_for 40 eval "[ \$(count_lines '$T/server.log' '#[0-9]+ close peer=.* path=/env ') -ge 4 ] ||
+	    log_has '$T/server.log' 'TLS handshake'"
+	run ! log_has "$T/server.log" "TLS handshake"
+	[ "$(count_lines "$T/server.log" '#[0-9]+ client certificate: CN=client$')" -eq 4 ]
+	[ "$(count_lines "$T/server.log" '#[0-9]+ close peer=.* path=/env .* code=1000 by=backend')" -eq 4 ]
 }
 
 @test "client certificate subjects longer than 255 bytes reach the program whole: CN=admin and CN=mallory differ" {
@@ -257,7 +303,7 @@ bcrypt12() {
 	[ "$max" -lt 250 ]
 	# One line per failure, in the documented form; no password.
 	wait_for 5 eval "[ \$(count_lines '$T/server.log' '#[0-9]+ login failed: addr=127\.0\.0\.1 user=\"alice\" \(wrong password\)$') -eq $n401 ]"
-	! grep -q 'guess-4711\|open sesame' "$T/server.log"
+	run ! grep -q 'guess-4711\|open sesame' "$T/server.log"
 	kill -0 "$SERVER_PID"
 	no_sanitizer_report
 }
