@@ -233,7 +233,12 @@ syn_sent() {
 		pids+=("$BG_PID")
 	done
 	wait_for 20 eval '[ "$(syn_sent "$SLOW_PORT")" -ge 4 ]'
+	# Each reload brings other names, which may take the place of the
+	# old ones in memory: a connection reading a freed name shows it.
+	local hash
+	hash=$(openssl passwd -6 other)
 	for i in $(seq 1 30); do
+		printf 'user%02d:%s\n' "$i" "$hash" >"$T/users"
 		kill -HUP "$SERVER_PID"
 		wait_for 5 eval "[ \$(grep -c 'SIGHUP: 1 user(s) reloaded' \
 		    '$T/server.log') -ge $i ]"
