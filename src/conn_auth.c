@@ -62,7 +62,7 @@ count_failure(struct conn *c, bool begun)
 		throttle_begin(srv->throttle, c->peer_addr, now);
 	if (throttle_end(srv->throttle, c->peer_addr, now, false))
 		log_warnx("#%" PRIu64 " login throttled: addr=%s gets 429 "
-		    "for %.0fs after %u failures", c->id, c->peer_addr,
+		    "for %gs after %u failures", c->id, c->peer_addr,
 		    srv->throttle->window, srv->throttle->max);
 }
 
