@@ -11,7 +11,7 @@ Q	 = $(if $(V),,@)
 PKGS	 = libev openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libev ships no .pc file on Debian 12
-PKG_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -lev -lcrypt -lz
+PKG_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -lev -lcrypt -lz -pthread
 
 WERROR	?= -Werror
 WARN	 = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
@@ -30,10 +30,11 @@ LDFLAGS_ALL = $(LDFLAGS)
 VERSION	 = $(shell cat VERSION)
 
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
-	   netaddr origin tokens pmd ws_recv conntab
+	   netaddr origin tokens pmd ws_recv conntab throttle
 IO	 = main config log buf listen conn conn_http conn_ws backend \
-	   backend_tcp backend_proc worker static auth tokenfile \
-	   transport transport_tls resolve limits preflight
+	   backend_tcp backend_proc worker static auth authpool conn_auth \
+	   tokenfile snapshot \
+	   transport transport_tls resolve quota preflight
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 FUZZERS	 = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

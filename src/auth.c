@@ -96,65 +96,99 @@ auth_free(struct auth *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static bool
-hash_matches(const char *pass, const char *hash)
+bool
+auth_hash_matches(const char *pass, const char *hash, struct crypt_data *cd)
 {
-	static struct crypt_data cd;	/* 32 KiB: not on the stack */
 	const char *h;
 	size_t n;
 
-	memset(&cd, 0, sizeof(cd));
-	if ((h = crypt_r(pass, hash, &cd)) == NULL || h[0] == '*')
+	memset(cd, 0, sizeof(*cd));
+	/* crypt_rn: NULL on failure, never a "*0" string to compare. */
+	if ((h = crypt_rn(pass, hash, cd, (int)sizeof(*cd))) == NULL)
 		return (false);
 	n = strlen(hash);
 	return (strlen(h) == n && CRYPTO_memcmp(h, hash, n) == 0);
 }
 
-const char *
-auth_check(struct auth *a, const struct http_request *req)
+enum auth_result
+auth_begin(struct auth *a, const struct http_request *req, const char **user,
+    struct auth_attempt **attp)
 {
 	const struct http_header *h;
-	const struct auth_user *u = NULL;
+	struct auth_attempt *att;
 	uint8_t dec[512], digest[32];
 	char *pass;
 	size_t i;
 	ssize_t n;
 	int idx;
-	bool ok;
 
+	*user = NULL;
+	*attp = NULL;
 	if ((idx = http_find_header(req, "Authorization", 0)) < 0)
-		return (NULL);
+		return (AUTH_MISSING);
 	h = &req->headers[idx];
-	if (h->value_len < 7 || strncasecmp(h->value, "Basic ", 6) != 0 ||
-	    h->value_len - 6 > (sizeof(dec) - 1) / 3 * 4)
-		return (NULL);
+	if (h->value_len < 6 || strncasecmp(h->value, "Basic ", 6) != 0)
+		return (AUTH_MISSING);
+	if (h->value_len - 6 > (sizeof(dec) - 1) / 3 * 4)
+		return (AUTH_BAD);
 	if (EVP_Digest(h->value, h->value_len, digest, NULL, EVP_sha256(),
 	    NULL) != 1)
-		return (NULL);
+		return (AUTH_NOMEM);
 	for (i = 0; i < a->ngood; i++)
-		if (CRYPTO_memcmp(a->good[i], digest, sizeof(digest)) == 0)
-			return (a->good_user[i]->name);
+		if (CRYPTO_memcmp(a->good[i], digest, sizeof(digest)) == 0) {
+			*user = a->good_user[i]->name;
+			return (AUTH_PASS);
+		}
 
 	if ((n = b64_decode(dec, h->value + 6, h->value_len - 6)) < 0)
-		return (NULL);
+		return (AUTH_BAD);
 	dec[n] = '\0';
 	if (memchr(dec, '\0', (size_t)n) != NULL ||
-	    (pass = strchr((char *)dec, ':')) == NULL)
-		return (NULL);
+	    (pass = strchr((char *)dec, ':')) == NULL) {
+		OPENSSL_cleanse(dec, sizeof(dec));
+		return (AUTH_BAD);
+	}
 	*pass++ = '\0';
-	for (i = 0; i < a->nusers; i++)
-		if (strcmp(a->users[i].name, (char *)dec) == 0)
-			u = &a->users[i];
-	/* Hash even for an unknown user, so timing tells nothing. */
-	ok = hash_matches(pass, u != NULL ? u->hash : a->users[0].hash) &&
-	    u != NULL;
+	if ((att = calloc(1, sizeof(*att))) == NULL ||
+	    (att->name = strdup((char *)dec)) == NULL ||
+	    (att->pass = strdup(pass)) == NULL) {
+		OPENSSL_cleanse(dec, sizeof(dec));
+		auth_attempt_free(att);
+		return (AUTH_NOMEM);
+	}
 	OPENSSL_cleanse(dec, sizeof(dec));
-	if (!ok)
+	for (i = 0; i < a->nusers; i++)
+		if (strcmp(a->users[i].name, att->name) == 0)
+			att->user = &a->users[i];
+	/* Hash even for an unknown user, so timing tells nothing. */
+	att->hash = att->user != NULL ? att->user->hash : a->users[0].hash;
+	memcpy(att->digest, digest, sizeof(digest));
+	*attp = att;
+	return (AUTH_CHECK);
+}
+
+const char *
+auth_finish(struct auth *a, const struct auth_attempt *att, bool matched)
+{
+	if (!matched || att->user == NULL)
 		return (NULL);
-	memcpy(a->good[a->next_good], digest, sizeof(digest));
-	a->good_user[a->next_good] = u;
+	memcpy(a->good[a->next_good], att->digest, sizeof(att->digest));
+	a->good_user[a->next_good] = att->user;
 	a->next_good = (a->next_good + 1) % AUTH_CACHE;
 	if (a->ngood < AUTH_CACHE)
 		a->ngood++;
-	return (u->name);
+	return (att->user->name);
+}
+
+void
+auth_attempt_free(struct auth_attempt *att)
+{
+	if (att == NULL)
+		return;
+	if (att->pass != NULL) {
+		OPENSSL_cleanse(att->pass, strlen(att->pass));
+		free(att->pass);
+	}
+	free(att->name);
+	free(att);
 }

@@ -38,7 +38,8 @@ struct backend_req {
 	const char	*peer_addr;	/* client address, text */
 	const char	*peer_port;
 	const char	*remote_user;	/* NULL unless authenticated */
-	const char	*client_dn;	/* verified TLS client subject */
+	const char	*client_dn;	/* verified TLS client subject, whole;
+					   valid during open() only */
 	uint64_t	conn_id;
 	bool		tls;
 };

@@ -25,7 +25,7 @@
 #include "cgi_env.h"
 #include "handshake.h"
 #include "http.h"
-#include "limits.h"
+#include "quota.h"
 #include "log.h"
 #include "server.h"
 
@@ -96,13 +96,13 @@ server_of(struct ev_loop *loop)
 
 /*
  * The counting of programs for --max-forks, which holds for every worker
- * together (limits.c): a program is counted from the check before it is
+ * together (quota.c): a program is counted from the check before it is
  * spawned until it is reaped.  -1 when --max-forks are running already.
  */
 static int
 program_count(struct server *srv)
 {
-	if (limits_fork_take(srv->limits, srv->cfg) == -1)
+	if (quota_fork_take(srv->quota, srv->cfg) == -1)
 		return (-1);
 	srv->nchildren++;
 	return (0);
@@ -112,7 +112,7 @@ static void
 program_uncount(struct server *srv)
 {
 	srv->nchildren--;
-	limits_fork_put(srv->limits);
+	quota_fork_put(srv->quota);
 }
 
 static void

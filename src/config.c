@@ -23,6 +23,8 @@
 #define DEFAULT_CLOSE_GRACE		1.0
 #define DEFAULT_DEFLATE_LEVEL		6
 #define DEFAULT_PASSENV			"PATH,LD_LIBRARY_PATH"
+#define DEFAULT_AUTH_FAIL_MAX		10
+#define DEFAULT_AUTH_FAIL_WINDOW	60.0
 
 static const char usage_text[] =
 "Usage: wsbridge [OPTIONS] --listen [ADDR:]PORT --connect TARGET\n"
@@ -86,6 +88,9 @@ static const char usage_text[] =
 "                             *.example.com, comma-separated; else 403\n"
 "      --same-origin          the Origin must match the Host header\n"
 "      --basic-auth FILE      user:crypt(3)-hash lines; 401 without them\n"
+"      --auth-throttle N:S    after N failed logins from an address within\n"
+"                             S seconds, 429 to it for S seconds; or off\n"
+"                             (default 10:60)\n"
 "      --header \"N: V\"        add a header to every HTTP answer\n"
 "      --deflate on|off       permessage-deflate when the client offers it\n"
 "                             (default on)\n"
@@ -163,6 +168,7 @@ enum opt_id {
 	OPT_ORIGIN,
 	OPT_SAME_ORIGIN,
 	OPT_BASIC_AUTH,
+	OPT_AUTH_THROTTLE,
 	OPT_TOKEN_FILE,
 	OPT_TRUST_PROXY,
 	OPT_PROXY_PROTOCOL,
@@ -206,6 +212,7 @@ static const struct option long_opts[] = {
 	{ "origin",		required_argument, NULL, OPT_ORIGIN },
 	{ "same-origin",	no_argument,	   NULL, OPT_SAME_ORIGIN },
 	{ "basic-auth",		required_argument, NULL, OPT_BASIC_AUTH },
+	{ "auth-throttle",	required_argument, NULL, OPT_AUTH_THROTTLE },
 	{ "token-file",		required_argument, NULL, OPT_TOKEN_FILE },
 	{ "trust-proxy",	required_argument, NULL, OPT_TRUST_PROXY },
 	{ "proxy-protocol",	no_argument,	   NULL, OPT_PROXY_PROTOCOL },
@@ -945,6 +952,27 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 			return (fail(err, errlen, "out of memory"));
 		return (0);
 	}
+	case OPT_AUTH_THROTTLE: {
+		const char *colon = strchr(arg, ':');
+		char count[16];
+
+		if (strcmp(arg, "off") == 0) {
+			cfg->auth_fail_max = 0;
+			return (0);
+		}
+		if (colon == NULL || (size_t)(colon - arg) >= sizeof(count))
+			goto bad_throttle;
+		memcpy(count, arg, (size_t)(colon - arg));
+		count[colon - arg] = '\0';
+		if (parse_u64(count, 1000000, &v) == -1 || v == 0 ||
+		    parse_seconds(colon + 1, &cfg->auth_fail_window) == -1)
+			goto bad_throttle;
+		cfg->auth_fail_max = (unsigned)v;
+		return (0);
+bad_throttle:
+		return (fail(err, errlen, "bad --auth-throttle '%s': expected "
+		    "FAILURES:SECONDS or off", arg));
+	}
 	case OPT_ORIGIN:
 	case OPT_TRUST_PROXY: {
 		char ***list = id == OPT_ORIGIN ? &cfg->origins :
@@ -1369,6 +1397,8 @@ parse_args(struct parse *ps, int argc, char **argv, char *err,
 	cfg->workers = 1;
 	cfg->deflate = true;
 	cfg->deflate_level = DEFAULT_DEFLATE_LEVEL;
+	cfg->auth_fail_max = DEFAULT_AUTH_FAIL_MAX;
+	cfg->auth_fail_window = DEFAULT_AUTH_FAIL_WINDOW;
 	if (set_passenv(cfg, DEFAULT_PASSENV, err, errlen) == -1)
 		return (-1);
 	if (find_config(argc, argv, &file, err, errlen) == -1)

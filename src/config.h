@@ -113,6 +113,8 @@ struct config {
 	char		**origins;	/* --origin patterns, or NULL */
 	bool		same_origin;
 	char		*basic_auth;	/* --basic-auth file */
+	unsigned	auth_fail_max;	/* --auth-throttle failures; 0 off */
+	double		auth_fail_window; /* and seconds (counting, refusing) */
 	char		*token_file;	/* --token-file file or directory */
 	char		**trust_proxy;	/* --trust-proxy CIDRs, or NULL */
 	bool		proxy_protocol;	/* on every listener */

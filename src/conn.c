@@ -20,6 +20,7 @@
 #include "tls.h"
 #include "log.h"
 #include "server.h"
+#include "snapshot.h"
 #include "conn_int.h"
 
 #define CONN_OF(ptr, field)						\
@@ -201,6 +202,38 @@ conn_on_backend_event(struct backend *b, enum backend_event ev)
 	conn_step(c);
 }
 
+/*
+ * An http:// request on a TLS port: tell the user to use https, in plain
+ * HTTP as nginx does, instead of failing a handshake that shows nothing.
+ */
+static void
+plain_http_on_tls(struct conn *c)
+{
+	static const char body[] = "This port speaks TLS: use https:// "
+	    "(or wss://) instead.\n";
+	char reply[512];
+	int n;
+
+	transport_tls_to_plain(&c->t);
+	c->tls = false;
+	log_warnx("#%" PRIu64 " peer=%s 400 Bad Request: plain HTTP request "
+	    "on a TLS port", c->id, c->peer);
+	if ((n = handshake_error(reply, sizeof(reply), 400, NULL, body)) > 0)
+		buf_append(&c->wire, reply, (size_t)n);
+	c->state = CONN_HTTP_ERROR;
+	conn_set_timer(c, c->srv->cfg->close_timeout);
+}
+
+void
+conn_on_auth_result(void *arg, bool matched)
+{
+	struct conn *c = conn_check(arg);
+
+	c->auth_job = NULL;
+	c->auth_verdict = matched ? 1 : -1;
+	conn_step(c);
+}
+
 static void
 client_read(struct conn *c)
 {
@@ -216,6 +249,15 @@ client_read(struct conn *c)
 			conn_client_finish(c);
 		}
 		return;
+	}
+	if (c->tls && c->state == CONN_HANDSHAKE) {
+		switch (transport_tls_sniff(&c->t)) {
+		case -1:
+			return;
+		case 1:
+			plain_http_on_tls(c);
+			return;
+		}
 	}
 	if (c->state == CONN_LINGER) {
 		n = transport_read(&c->t, sink, sizeof(sink));
@@ -562,6 +604,7 @@ conn_free(struct conn *c)
 	c->be.ops->close(&c->be);
 	if (c->file_fd != -1)
 		close(c->file_fd);
+	conn_auth_abandon(c);
 	if (c->pmd != NULL) {
 		pmd_inflate_end(&c->pmd->inf);
 		pmd_deflate_end(&c->pmd->def);
@@ -578,6 +621,8 @@ conn_free(struct conn *c)
 	buf_free(&c->proxybuf);
 	free(c->out_scratch);
 	free(c->reply);
+	/* Last: c->user and the log above read from it. */
+	snapshot_release(c->snap);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -586,7 +631,7 @@ conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	if (c->counted)
 		srv->nactive--;
-	limits_conn_release(srv->limits, &c->lim);
+	quota_conn_release(srv->quota, &c->lim);
 	if (c->refused)
 		srv->nrefused--;
 	c->magic = 0;
@@ -597,21 +642,23 @@ conn_free(struct conn *c)
 
 struct conn *
 conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
-    bool proxy, const struct limits_ticket *lim, const char *refuse)
+    bool proxy, const struct quota_ticket *lim, const char *refuse)
 {
 	const struct config *cfg = srv->cfg;
-	struct limits_ticket own = *lim;
+	struct quota_ticket own = *lim;
 	struct conn *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
-		limits_conn_release(srv->limits, &own);
+		quota_conn_release(srv->quota, &own);
 		return (NULL);
 	}
+	c->snap = snapshot_hold(server_snapshot(srv));
 	if (tls) {
-		if (transport_tls(&c->t, fd, srv->tls_ctx) == -1) {
+		if (transport_tls(&c->t, fd, c->snap->tls_ctx) == -1) {
+			snapshot_release(c->snap);
 			free(c);
-			limits_conn_release(srv->limits, &own);
+			quota_conn_release(srv->quota, &own);
 			return (NULL);
 		}
 	} else

@@ -17,7 +17,7 @@
 #include "backend.h"
 #include "buf.h"
 #include "handshake.h"
-#include "limits.h"
+#include "quota.h"
 #include "pmd.h"
 #include "transport.h"
 #include "utf8.h"
@@ -25,6 +25,8 @@
 #include "ws_recv.h"
 
 struct server;
+struct auth_attempt;
+struct authpool_job;
 
 /* permessage-deflate state, allocated when it is negotiated. */
 struct conn_pmd {
@@ -56,6 +58,9 @@ struct conn {
 	uint32_t	magic;		/* CONN_MAGIC while alive */
 	enum conn_state	state;
 	struct server	*srv;
+	struct snapshot	*snap;		/* users, tokens, TLS context as they
+					   were at accept: pinned, so a reload
+					   frees nothing read here */
 	uint64_t	id;		/* for the log */
 	struct conn	*prev, *next;	/* srv->conns */
 
@@ -109,7 +114,10 @@ struct conn {
 	bool		keep_alive;	/* plain HTTP: another request may come */
 	bool		proxy_pending;	/* a PROXY header is still to come */
 	struct buf	proxybuf;	/* its bytes so far */
-	const char	*user;		/* Basic auth user (srv->auth's) */
+	const char	*user;		/* Basic auth user (in snap's users) */
+	struct auth_attempt *auth_att;	/* the request's password, checked */
+	struct authpool_job *auth_job;	/* while its check runs, or NULL */
+	int		auth_verdict;	/* then: 1 it matched, -1 it did not */
 	struct target	*own_target;	/* a token's target, or NULL */
 	struct conn_pmd	*pmd;		/* permessage-deflate, or NULL */
 	struct sockaddr_storage peer_sa; /* the socket's peer */
@@ -117,7 +125,7 @@ struct conn {
 	off_t		file_off;
 	off_t		file_left;
 	bool		counted;	/* in srv->nactive (limits) */
-	struct limits_ticket lim;	/* what it counts in the limits */
+	struct quota_ticket lim;	/* what it counts in the limits */
 	bool		refused;	/* refused at accept (srv->nrefused) */
 	bool		read_wants_write; /* TLS read waits for writable */
 	bool		write_wants_read; /* TLS write waits for readable */
@@ -144,7 +152,7 @@ struct conn {
  * lim given back) when memory is short.
  */
 struct conn *conn_new(struct server *, int, const struct sockaddr *, bool,
-	    bool, const struct limits_ticket *, const char *);
+	    bool, const struct quota_ticket *, const char *);
 
 /*
  * conn_shutdown(c): the server is going away: open connections get close

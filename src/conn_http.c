@@ -15,13 +15,12 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
-#include "auth.h"
 #include "conn.h"
 #include "conntab.h"
-#include "limits.h"
+#include "quota.h"
 #include "netaddr.h"
 #include "origin.h"
-#include "tokenfile.h"
+#include "snapshot.h"
 #include "proxy.h"
 #include "static.h"
 #include "tls.h"
@@ -158,7 +157,7 @@ count_under(struct conn *c, const char *addr)
 	if (conntab_key_text(addr, key) == -1)
 		conntab_key_sockaddr((const struct sockaddr *)&c->peer_sa,
 		    key);
-	return (limits_conn_readdress(c->srv->limits, c->srv->cfg, key,
+	return (quota_conn_readdress(c->srv->quota, c->srv->cfg, key,
 	    &c->lim));
 }
 
@@ -245,14 +244,16 @@ front_door_target(struct conn *c, const struct handshake *hs)
 {
 	const struct config *cfg = c->srv->cfg;
 	const struct target *t = config_route(cfg, hs->path, hs->path_len);
+	const struct tokens *tokens = snapshot_tokens(c->snap);
 	const char *dest;
 	char token[256], err[200];
 
-	if (c->srv->tokens == NULL || (t != NULL && t != &cfg->connect))
+	if (tokens == NULL || (t != NULL && t != &cfg->connect))
 		return (t);
+	/* dest lives in the pinned snapshot; the target parsed from it is
+	 * the connection's own. */
 	if (!request_token(hs, token, sizeof(token)) ||
-	    (dest = tokenfile_lookup(c->srv->tokens, ev_now(c->srv->loop),
-	    token, strlen(token))) == NULL)
+	    (dest = tokens_lookup(tokens, token, strlen(token))) == NULL)
 		return (t);
 	if ((c->own_target = calloc(1, sizeof(*c->own_target))) == NULL ||
 	    config_parse_target(dest, false, c->own_target, err,
@@ -318,6 +319,22 @@ reply_status(struct conn *c, int status, const char *why, const char *own)
 
 	conn_http_error(c, status, why, extra_headers(c, extra, sizeof(extra),
 	    own));
+}
+
+void
+conn_http_reply(struct conn *c, int status, const char *why, const char *own,
+    bool log)
+{
+	char extra[2048];
+
+	http_reply(c, status, why, extra_headers(c, extra, sizeof(extra), own),
+	    log);
+}
+
+void
+conn_http_busy(struct conn *c, const char *why)
+{
+	conn_refuse(c, why);
 }
 
 /* The request path: the target up to '?', for plain requests. */
@@ -415,7 +432,7 @@ conn_try_handshake(struct conn *c)
 	struct handshake hs;
 	struct backend_req breq;
 	const struct target *target;
-	char dn[256], extra[1024], ext[PMD_ANSWER_MAX + 40];
+	char *dn = NULL, extra[1024], ext[PMD_ANSWER_MAX + 40];
 	const char *why;
 	char reply[1536];
 	int r, n, status;
@@ -446,14 +463,8 @@ conn_try_handshake(struct conn *c)
 		conn_refuse(c, why);
 		return;
 	}
-	if (c->srv->auth != NULL) {
-		if ((c->user = auth_check(c->srv->auth, &req)) == NULL) {
-			reply_status(c, 401, "authentication required",
-			    "WWW-Authenticate: Basic realm=\"wsbridge\", "
-			    "charset=\"UTF-8\"\r\n");
-			return;
-		}
-	}
+	if (!conn_front_door_auth(c, &req))
+		return;
 	/* No Upgrade header at all: a plain request (an Upgrade to
 	 * something else is a bad upgrade: handshake_check says 400). */
 	if (!handshake_is_upgrade(&req) &&
@@ -494,7 +505,12 @@ conn_try_handshake(struct conn *c)
 	breq.remote_user = c->user;
 	breq.conn_id = c->id;
 	breq.tls = c->tls;
-	if (c->tls && transport_tls_peer(&c->t, dn, sizeof(dn)) == 0) {
+	if (c->tls && (n = transport_tls_peer(&c->t, &dn)) != 0) {
+		if (n == -1) {
+			conn_http_error(c, 500, "cannot read the client "
+			    "certificate's subject", NULL);
+			return;
+		}
 		breq.client_dn = dn;
 		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
 	}
@@ -506,7 +522,9 @@ conn_try_handshake(struct conn *c)
 	backend_init(&c->be, c->srv->loop, backend_ops_for(target),
 	    conn_on_backend_event, c);
 	/* The request is still in rx: the backend reads it during open. */
-	if (c->be.ops->open(&c->be, target, &breq) == -1) {
+	n = c->be.ops->open(&c->be, target, &breq);
+	free(dn);
+	if (n == -1) {
 		reply_status(c, c->be.fail_status, c->be.error, NULL);
 		return;
 	}
@@ -514,7 +532,7 @@ conn_try_handshake(struct conn *c)
 	buf_consume(&c->rx, (size_t)r);
 	c->counted = true;
 	c->srv->nactive++;
-	limits_conn_upgrade(c->srv->limits, &c->lim);
+	quota_conn_upgrade(c->srv->quota, &c->lim);
 	c->state = CONN_CONNECTING;
 	conn_set_timer(c, cfg->connect_timeout);
 }

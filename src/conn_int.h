@@ -59,6 +59,13 @@ void	conn_client_finish(struct conn *);
  */
 void	conn_on_backend_event(struct backend *, enum backend_event);
 
+/*
+ * conn_on_auth_result(c, matched): the callback conn_try_handshake() gives
+ * the password-check pool: the check is over; the request is looked at
+ * again with its verdict.
+ */
+void	conn_on_auth_result(void *, bool);
+
 /* conn_http.c */
 
 /*
@@ -84,6 +91,18 @@ int	conn_read_proxy_header(struct conn *);
 void	conn_try_handshake(struct conn *);
 
 /*
+ * conn_http_reply(c, status, why, own, log): conn_http_error() with the
+ * --header lines before own, and why logged only with log.
+ */
+void	conn_http_reply(struct conn *, int, const char *, const char *, bool);
+
+/*
+ * conn_http_busy(c, why): refuse with 503 and Retry-After, the log line
+ * rate-limited as for the connection limits.
+ */
+void	conn_http_busy(struct conn *, const char *);
+
+/*
  * conn_http_error(c, status, why, extra): refuse with status (extra: more
  * header lines, or NULL), logging why; closes the backend, drops the
  * buffers, then lingers in CONN_HTTP_ERROR so the reply is not lost.
@@ -103,6 +122,27 @@ void	conn_refuse(struct conn *, const char *);
  * (blocked, failed).
  */
 int	conn_send_file(struct conn *);
+
+/* conn_auth.c */
+
+struct http_request;
+
+/*
+ * conn_front_door_auth(c, req): --basic-auth for this request.  True when
+ * it may go on (c->user set, or no login needed).  Otherwise it has been
+ * answered (401, 429, 503) or its password is being checked off the loop,
+ * and conn_on_auth_result() brings the request back with the verdict.
+ * Each request of a keep-alive connection is checked on its own.
+ */
+bool	conn_front_door_auth(struct conn *, const struct http_request *);
+
+/*
+ * conn_auth_abandon(c): the connection goes away: a password check still
+ * under way is cancelled (its result will never reach c) and, unless it
+ * passed, counts as a failed login, so that guesses dropped before their
+ * answer are throttled like the others.
+ */
+void	conn_auth_abandon(struct conn *);
 
 /* conn_ws.c */
 

@@ -1,7 +1,7 @@
 /*
  * listen.c - binds the listeners at start-up and accepts connections.  Every
  * accepted socket is born non-blocking and close-on-exec and counted against
- * the connection limits at once (limits.c); one that does not fit gets a 503.
+ * the connection limits at once (quota.c); one that does not fit gets a 503.
  * When descriptors run out, accepting pauses briefly instead of spinning on
  * a listener that stays readable.
  */
@@ -22,7 +22,7 @@
 
 #include "conn.h"
 #include "handshake.h"
-#include "limits.h"
+#include "quota.h"
 #include "listen.h"
 #include "log.h"
 #include "netaddr.h"
@@ -125,7 +125,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	    offsetof(struct listener, io));
 	struct server *srv = l->srv;
 	struct sockaddr_storage ss;
-	struct limits_ticket ticket;
+	struct quota_ticket ticket;
 	const struct sockaddr *by;
 	const char *why;
 	socklen_t sslen;
@@ -161,7 +161,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		 * a trusted proxy's request will say whose it is. */
 		by = l->proxy || trusted_peer(srv, (struct sockaddr *)&ss) ?
 		    NULL : (struct sockaddr *)&ss;
-		why = limits_conn_admit(srv->limits, srv->cfg, by, &ticket);
+		why = quota_conn_admit(srv->quota, srv->cfg, by, &ticket);
 		if (why != NULL && srv->nrefused >= REFUSED_MAX) {
 			refuse_now(srv, fd, l->tls);
 			continue;

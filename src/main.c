@@ -17,18 +17,17 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "auth.h"
 #include "buf.h"
 #include "netaddr.h"
 #include "origin.h"
 #include "tokenfile.h"
 #include "config.h"
-#include "limits.h"
+#include "quota.h"
 #include "listen.h"
 #include "log.h"
 #include "preflight.h"
 #include "server.h"
-#include "tls.h"
+#include "snapshot.h"
 #include "worker.h"
 
 /* --trust-proxy, --origin and --token-file, checked before anything runs. */
@@ -63,20 +62,35 @@ front_door_setup(const struct config *cfg, struct server *srv, char *err,
 		srv->ntrusted = n;
 	}
 	if (cfg->token_file != NULL) {
-		if ((srv->tokens = calloc(1, sizeof(*srv->tokens))) == NULL) {
+		if ((srv->tokenfile = calloc(1, sizeof(*srv->tokenfile))) ==
+		    NULL) {
 			snprintf(err, errlen, "out of memory");
 			return (-1);
 		}
-		if (tokenfile_load(srv->tokens, cfg->token_file, err,
+		if (tokenfile_open(srv->tokenfile, cfg->token_file, err,
 		    errlen) == -1) {
-			free(srv->tokens);
-			srv->tokens = NULL;
+			free(srv->tokenfile);
+			srv->tokenfile = NULL;
 			return (-1);
 		}
 	}
 	return (0);
 }
 
+
+/* Release what main() set up in srv; the listeners are closed already. */
+static void
+server_free(struct server *srv)
+{
+	snapshot_release(srv->snap);
+	srv->snap = NULL;
+	free(srv->static_root);
+	free(srv->trusted);
+	if (srv->tokenfile != NULL) {
+		tokenfile_free(srv->tokenfile);
+		free(srv->tokenfile);
+	}
+}
 
 /*
  * Programs reachable from other machines with no Origin policy: any web
@@ -153,24 +167,6 @@ stdio_open(void)
 	return (0);
 }
 
-/* What main() took for the server, given back on the way out. */
-static void
-server_release(struct server *srv)
-{
-
-	SSL_CTX_free(srv->tls_ctx);
-	if (srv->auth != NULL) {
-		auth_free(srv->auth);
-		free(srv->auth);
-	}
-	free(srv->static_root);
-	free(srv->trusted);
-	if (srv->tokens != NULL) {
-		tokenfile_free(srv->tokens);
-		free(srv->tokens);
-	}
-}
-
 /*
  * Everything the configuration names, loaded or checked before a socket is
  * bound: a configuration that cannot work is exit status 2, never a server
@@ -184,28 +180,19 @@ server_setup(struct config *cfg, struct server *srv, char *err,
 	srv->cfg = cfg;
 	if (preflight_check(cfg, err, errlen) == -1)
 		return (-1);
-	/* Certificate problems are configuration errors: found now. */
-	if (cfg->tls_cert != NULL &&
-	    (srv->tls_ctx = tls_ctx_new(cfg, err, errlen)) == NULL)
-		return (-1);
 	if (cfg->static_dir != NULL &&
 	    (srv->static_root = realpath(cfg->static_dir, NULL)) == NULL) {
 		snprintf(err, errlen, "--static %s: %s", cfg->static_dir,
 		    strerror(errno));
 		return (-1);
 	}
-	if (cfg->basic_auth != NULL) {
-		if ((srv->auth = calloc(1, sizeof(*srv->auth))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
-		if (auth_load(cfg->basic_auth, srv->auth, err, errlen) == -1) {
-			free(srv->auth);
-			srv->auth = NULL;
-			return (-1);
-		}
-	}
-	return (front_door_setup(cfg, srv, err, errlen));
+	/* Certificates, users and tokens: problems are configuration
+	 * errors, found now. */
+	if (front_door_setup(cfg, srv, err, errlen) != 0 ||
+	    (srv->snap = snapshot_load(cfg, srv->tokenfile, err,
+	    errlen)) == NULL)
+		return (-1);
+	return (0);
 }
 
 int
@@ -237,13 +224,13 @@ main(int argc, char **argv)
 
 	if (server_setup(&cfg, &srv, err, sizeof(err)) == -1) {
 		fprintf(stderr, "wsbridge: %s\n", err);
-		server_release(&srv);
+		server_free(&srv);
 		config_free(&cfg);
 		return (2);
 	}
 	if (cfg.check_only) {
 		preflight_print(&cfg, stdout);
-		server_release(&srv);
+		server_free(&srv);
 		config_free(&cfg);
 		return (0);
 	}
@@ -252,30 +239,30 @@ main(int argc, char **argv)
 			fprintf(stderr, "wsbridge: %s\n", err);
 		else
 			log_errx("%s", err);
-		server_release(&srv);
+		server_free(&srv);
 		config_free(&cfg);
 		return (rc == -2 ? 2 : 1);
 	}
 	warn_hijacking(&cfg, &srv);
 	/* Before any worker is forked: they all count in it. */
-	if ((srv.limits = limits_new(&cfg, err, sizeof(err))) == NULL) {
+	if ((srv.quota = quota_new(&cfg, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		listen_close(&srv);
-		server_release(&srv);
+		server_free(&srv);
 		config_free(&cfg);
 		return (1);
 	}
 	if ((rc = privileges_drop(&cfg, err, sizeof(err))) != 0) {
 		log_errx("%s", err);
 		listen_close(&srv);
-		limits_free(srv.limits);
-		server_release(&srv);
+		quota_free(srv.quota);
+		server_free(&srv);
 		config_free(&cfg);
 		return (rc);
 	}
 	rc = cfg.workers > 1 ? master_run(&srv) : worker_run(&srv);
-	limits_free(srv.limits);
-	server_release(&srv);
+	quota_free(srv.quota);
+	server_free(&srv);
 	buf_pool_drain();
 	config_free(&cfg);
 	return (rc);

@@ -15,11 +15,12 @@
 
 struct conn;
 struct listener;
-struct ssl_ctx_st;
-struct auth;
+struct authpool;
 struct netaddr_cidr;
+struct snapshot;
+struct throttle;
 struct tokenfile;
-struct limits;
+struct quota;
 
 struct server {
 	struct ev_loop	*loop;
@@ -31,18 +32,20 @@ struct server {
 	unsigned	nchildren;	/* programs' process groups not yet
 					   empty, orphans too */
 	unsigned	nactive;	/* connections past the handshake */
-	struct limits	*limits;	/* every worker's counts (limits.h) */
+	struct quota	*quota;	/* every worker's counts (quota.h) */
 	unsigned	nrefused;	/* refused ones lingering for an EOF */
 	ev_tstamp	limit_logged;	/* last "refused by limits" line */
 	unsigned	limit_suppressed; /* refusals not logged since */
 	uint64_t	next_id;	/* connection ids, for the log */
 	bool		draining;	/* shutting down: no new work */
-	struct ssl_ctx_st *tls_ctx;	/* for TLS listeners; swapped on HUP */
-	struct auth	*auth;		/* --basic-auth users, or NULL */
+	struct snapshot	*snap;		/* users, tokens, TLS: replaced on HUP,
+					   pinned by each connection */
 	char		*static_root;	/* --static as a real path */
 	struct netaddr_cidr *trusted;	/* --trust-proxy, ntrusted of them */
 	size_t		ntrusted;
-	struct tokenfile *tokens;	/* --token-file, or NULL */
+	struct tokenfile *tokenfile;	/* --token-file, or NULL */
+	struct authpool	*authpool;	/* --basic-auth: password checks */
+	struct throttle	*throttle;	/* --basic-auth: failures by address */
 };
 
 /*
@@ -50,5 +53,12 @@ struct server {
  * program is reaped, so a draining server can tell when it is done.
  */
 void	server_conn_gone(struct server *);
+
+/*
+ * server_snapshot(srv): the current reloadable state, after reading again
+ * a token file that changed (looked at no more than once a second).  A
+ * connection pins it with snapshot_hold() when it is accepted.
+ */
+struct snapshot *server_snapshot(struct server *);
 
 #endif

@@ -28,9 +28,26 @@ SSL_CTX	*tls_ctx_new(const struct config *, char *, size_t);
 int	transport_tls(struct transport *, int, SSL_CTX *);
 
 /*
- * transport_tls_peer(t, dn, len): the verified client certificate's
- * subject (RFC 2253) into dn; returns 0, or -1 when there is none.
+ * transport_tls_sniff(t): before the handshake, peek at the client's first
+ * byte.  Returns 1 when it cannot begin a TLS record (an ASCII letter: a
+ * plain HTTP request), 0 when it can, was looked at before or the socket
+ * says EOF or an error (the handshake reports those), and -1 when nothing
+ * has come yet.
  */
-int	transport_tls_peer(struct transport *, char *, size_t);
+int	transport_tls_sniff(struct transport *);
+
+/*
+ * transport_tls_to_plain(t): drop the TLS state but keep the socket: t is a
+ * plain transport on the same descriptor from now on.
+ */
+void	transport_tls_to_plain(struct transport *);
+
+/*
+ * transport_tls_peer(t, &dn): the verified client certificate's subject
+ * (RFC 2253), whole, in a new string the caller frees.  Returns 1, 0 when
+ * there is none (dn NULL), or -1 when it cannot be had whole (memory
+ * short, a NUL in it): refuse the client then, never pass a part on.
+ */
+int	transport_tls_peer(struct transport *, char **);
 
 #endif

@@ -172,7 +172,7 @@ read_all(const char *path, struct tokens *out, char *err, size_t errlen)
 }
 
 int
-tokenfile_load(struct tokenfile *tf, const char *path, char *err,
+tokenfile_open(struct tokenfile *tf, const char *path, char *err,
     size_t errlen)
 {
 	memset(tf, 0, sizeof(*tf));
@@ -180,47 +180,30 @@ tokenfile_load(struct tokenfile *tf, const char *path, char *err,
 		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	tf->sig = signature(path);
-	if (read_all(path, &tf->tokens, err, errlen) == -1) {
-		free(tf->path);
-		tf->path = NULL;
-		return (-1);
-	}
 	return (0);
 }
 
-void
-tokenfile_reload(struct tokenfile *tf)
+int
+tokenfile_read(struct tokenfile *tf, struct tokens *out, char *err,
+    size_t errlen)
 {
-	struct tokens fresh;
-	char err[256];
-
+	/* Before reading: a file that fails is not read again each second. */
 	tf->sig = signature(tf->path);
-	if (read_all(tf->path, &fresh, err, sizeof(err)) == -1) {
-		log_warnx("token file: keeping the old tokens: %s", err);
-		return;
-	}
-	tokens_free(&tf->tokens);
-	tf->tokens = fresh;
-	log_info("token file %s: %zu token(s)", tf->path, fresh.n);
+	return (read_all(tf->path, out, err, errlen));
 }
 
-const char *
-tokenfile_lookup(struct tokenfile *tf, ev_tstamp now, const char *token,
-    size_t len)
+bool
+tokenfile_changed(struct tokenfile *tf, ev_tstamp now)
 {
-	if (now - tf->checked >= 1.) {
-		tf->checked = now;
-		if (signature(tf->path) != tf->sig)
-			tokenfile_reload(tf);
-	}
-	return (tokens_lookup(&tf->tokens, token, len));
+	if (now - tf->checked < 1.)
+		return (false);
+	tf->checked = now;
+	return (signature(tf->path) != tf->sig);
 }
 
 void
 tokenfile_free(struct tokenfile *tf)
 {
-	tokens_free(&tf->tokens);
 	free(tf->path);
 	tf->path = NULL;
 }

@@ -6,7 +6,9 @@
  * OpenSSL still waits to send them (t->pending says so).  Renegotiation is
  * refused; buffers are released while idle.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 
 #define TLS_STAGE	16384		/* one TLS record of plaintext */
 #define TLS_READ_BUF	65536		/* ciphertext read per syscall */
+#define TLS_SID_CTX	"wsbridge"	/* session id context */
 
 /* Mozilla's "intermediate" TLS 1.2 suites; TLS 1.3 keeps its defaults. */
 #define DEFAULT_CIPHERS							\
@@ -30,6 +33,7 @@
 
 struct tls_state {
 	SSL		*ssl;
+	bool		sniffed;	/* the first byte was looked at */
 	uint8_t		*stage;		/* bytes handed to SSL_write */
 	size_t		stage_len;	/* 0 when nothing is pending */
 };
@@ -246,27 +250,69 @@ err0:
 }
 
 int
-transport_tls_peer(struct transport *t, char *dn, size_t len)
+transport_tls_sniff(struct transport *t)
+{
+	struct tls_state *s = t->impl;
+	unsigned char first;
+	ssize_t n;
+
+	if (s == NULL || t->ops != &tls_ops || s->sniffed)
+		return (0);
+	do
+		n = recv(t->fd, &first, 1, MSG_PEEK);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN) {
+		t->want = TRANSPORT_WANT_READ;
+		return (-1);
+	}
+	/* EOF or an error: the handshake's own read reports it. */
+	s->sniffed = true;
+	/* A TLS record starts with its type (0x14-0x18), an SSLv2-style
+	 * hello with a byte whose top bit is set: a letter is neither. */
+	return (n == 1 && isalpha(first) ? 1 : 0);
+}
+
+void
+transport_tls_to_plain(struct transport *t)
+{
+	int fd = t->fd;
+
+	t->fd = -1;		/* keep the socket: close() only frees */
+	tls_close(t);
+	transport_plain(t, fd);
+}
+
+int
+transport_tls_peer(struct transport *t, char **dn)
 {
 	struct tls_state *s = t->impl;
 	X509 *cert;
 	BIO *bio;
-	int n;
+	char *text;
+	long n;
+	int rc = -1;
 
+	*dn = NULL;
 	if (s == NULL || t->ops != &tls_ops ||
 	    (cert = SSL_get0_peer_certificate(s->ssl)) == NULL ||
 	    SSL_get_verify_result(s->ssl) != X509_V_OK)
-		return (-1);
+		return (0);
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return (-1);
-	X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
-	    XN_FLAG_RFC2253);
-	n = BIO_read(bio, dn, (int)len - 1);
+		goto out;
+	/* Whole, however long: a cut subject can lose the part that tells
+	 * two clients apart (RFC 2253 puts the CN last when it came first). */
+	if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+	    XN_FLAG_RFC2253) < 0 || (n = BIO_get_mem_data(bio, &text)) < 0)
+		goto out;
+	/* Control bytes come escaped; a NUL would still cut it short. */
+	if (memchr(text, '\0', (size_t)n) != NULL ||
+	    (*dn = strndup(text, (size_t)n)) == NULL)
+		goto out;
+	rc = 1;
+out:
 	BIO_free(bio);
-	if (n < 0)
-		return (-1);
-	dn[n] = '\0';
-	return (0);
+	ERR_clear_error();
+	return (rc);
 }
 
 static int
@@ -300,6 +346,14 @@ tls_ctx_new(const struct config *cfg, char *err, size_t errlen)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* Without a session id context OpenSSL refuses to resume any session
+	 * once client certificates are verified (alert 80, "session id
+	 * context uninitialized"), and browsers resume all the time.
+	 * Sessions and tickets belong to this context: a reload, which makes
+	 * a new one, makes clients verify again. */
+	if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)
+	    TLS_SID_CTX, sizeof(TLS_SID_CTX) - 1) != 1)
+		goto ossl;
 	/* Read what the socket has, several records at a time, instead of
 	 * a header and a body per record: two syscalls per 16 KiB become
 	 * one per 64 KiB. */

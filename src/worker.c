@@ -15,18 +15,20 @@
 #include <unistd.h>
 
 #include <ev.h>
+#include <openssl/rand.h>
 
-#include "auth.h"
+#include "authpool.h"
 #include "backend.h"
 #include "config.h"
 #include "conn.h"
-#include "limits.h"
+#include "quota.h"
 #include "listen.h"
 #include "log.h"
 #include "preflight.h"
 #include "resolve.h"
 #include "server.h"
-#include "tls.h"
+#include "snapshot.h"
+#include "throttle.h"
 #include "tokenfile.h"
 #include "worker.h"
 
@@ -34,7 +36,7 @@
 
 struct worker {
 	pid_t		pid;
-	int		slot;		/* its counts (limits.h), or -1 */
+	int		slot;		/* its counts (quota.h), or -1 */
 	ev_child	child;
 	ev_tstamp	started;
 	ev_timer	respawn;
@@ -111,40 +113,64 @@ worker_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_timer_start(loop, &drain_timer);
 }
 
-/* SIGHUP: new certificate and key for new connections; open ones keep
- * the context they started with (OpenSSL counts the references). */
+/* Replace the current snapshot with one whose parts are read again. */
+static void
+server_reload(struct server *srv, unsigned parts, bool quiet)
+{
+	struct snapshot *fresh;
+
+	if ((fresh = snapshot_reload(srv->snap, srv->cfg, srv->tokenfile,
+	    parts, quiet)) == NULL)
+		return;
+	/* Connections hold their own references: nothing they read goes. */
+	snapshot_release(srv->snap);
+	srv->snap = fresh;
+}
+
+struct snapshot *
+server_snapshot(struct server *srv)
+{
+	if (srv->tokenfile != NULL &&
+	    tokenfile_changed(srv->tokenfile, ev_now(srv->loop)))
+		server_reload(srv, SNAPSHOT_TOKENS, false);
+	return (srv->snap);
+}
+
+/* SIGHUP: certificate and key, users and tokens read again for new
+ * connections; open ones keep the snapshot they started with. */
 static void
 worker_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	struct server *srv = ev_userdata(loop);
-	SSL_CTX *ctx;
-	char err[256];
-
 	(void)w;
 	(void)revents;
-	if (srv->auth != NULL) {
-		struct auth fresh;
+	server_reload(ev_userdata(loop), SNAPSHOT_ALL, false);
+}
 
-		if (auth_load(srv->cfg->basic_auth, &fresh, err,
-		    sizeof(err)) == -1)
-			log_warnx("SIGHUP: keeping the old users: %s", err);
-		else {
-			auth_free(srv->auth);
-			*srv->auth = fresh;
-			log_info("SIGHUP: %zu user(s) reloaded", fresh.nusers);
-		}
+/*
+ * --basic-auth: the threads that check passwords and the table of failures
+ * by address, both this process's own (workers count separately).
+ */
+static int
+auth_setup(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	uint64_t seed = 0;
+
+	if ((srv->authpool = authpool_new(srv->loop, AUTHPOOL_THREADS)) ==
+	    NULL) {
+		log_err("cannot start the password-check threads");
+		return (-1);
 	}
-	if (srv->tokens != NULL)
-		tokenfile_reload(srv->tokens);
-	if (srv->tls_ctx == NULL)
-		return;
-	if ((ctx = tls_ctx_new(srv->cfg, err, sizeof(err))) == NULL) {
-		log_warnx("SIGHUP: keeping the old certificate: %s", err);
-		return;
+	/* A seed of our own: which addresses share slots is not guessable. */
+	if (RAND_bytes((unsigned char *)&seed, sizeof(seed)) != 1)
+		seed = (uint64_t)getpid() ^ (uint64_t)ev_time();
+	if ((srv->throttle = calloc(1, sizeof(*srv->throttle))) == NULL ||
+	    throttle_init(srv->throttle, THROTTLE_SLOTS, cfg->auth_fail_max,
+	    cfg->auth_fail_window, seed) == -1) {
+		log_errx("out of memory");
+		return (-1);
 	}
-	SSL_CTX_free(srv->tls_ctx);
-	srv->tls_ctx = ctx;
-	log_info("SIGHUP: TLS certificate and key reloaded");
+	return (0);
 }
 
 int
@@ -165,12 +191,12 @@ worker_run(struct server *srv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("prctl(PR_SET_CHILD_SUBREAPER)");
 	/* One process and no master: its slot is made here. */
-	if (limits_slot(srv->limits) == -1) {
-		if ((slot = limits_slot_new(srv->limits)) == -1) {
+	if (quota_slot(srv->quota) == -1) {
+		if ((slot = quota_slot_new(srv->quota)) == -1) {
 			log_errx("no free slot for the counts");
 			return (1);
 		}
-		limits_slot_enter(srv->limits, slot);
+		quota_slot_enter(srv->quota, slot);
 	}
 	if (resolve_init(loop) == -1) {
 		log_errx("cannot start the resolver");
@@ -182,6 +208,8 @@ worker_run(struct server *srv)
 	ev_signal_start(loop, &sig_term);
 	ev_signal_start(loop, &sig_int);
 	ev_signal_start(loop, &sig_hup);
+	if (srv->cfg->basic_auth != NULL && auth_setup(srv) == -1)
+		return (1);
 	listen_start(srv);
 
 	ev_run(loop, 0);
@@ -193,6 +221,13 @@ worker_run(struct server *srv)
 	resolve_fini();
 	backend_proc_kill_all();
 	listen_close(srv);
+	authpool_free(srv->authpool);
+	srv->authpool = NULL;
+	if (srv->throttle != NULL) {
+		throttle_free(srv->throttle);
+		free(srv->throttle);
+		srv->throttle = NULL;
+	}
 	log_info("exiting");
 	return (0);
 }
@@ -223,13 +258,13 @@ worker_spawn(struct server *srv, struct worker *w)
 	int slot;
 
 	/* A slot of its own, emptied when it exits whatever the cause. */
-	if ((slot = limits_slot_new(srv->limits)) == -1) {
+	if ((slot = quota_slot_new(srv->quota)) == -1) {
 		log_warnx("no free slot for a worker's counts");
 		return (-1);
 	}
 	if ((pid = fork()) == -1) {
 		log_warn("fork");
-		limits_slot_free(srv->limits, slot, NULL);
+		quota_slot_free(srv->quota, slot, NULL);
 		return (-1);
 	}
 	if (pid == 0) {
@@ -240,7 +275,7 @@ worker_spawn(struct server *srv, struct worker *w)
 		workers = NULL;
 		nworkers = 0;
 		log_set_tag(getpid());
-		limits_slot_enter(srv->limits, slot);
+		quota_slot_enter(srv->quota, slot);
 		exit(worker_run(srv));
 	}
 	w->pid = pid;
@@ -269,7 +304,7 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 	struct worker *w = (struct worker *)(void *)((char *)c -
 	    offsetof(struct worker, child));
 	struct server *srv = ev_userdata(loop);
-	struct limits_counts gone;
+	struct quota_counts gone;
 	unsigned i, alive = 0;
 
 	(void)revents;
@@ -277,7 +312,7 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 	w->pid = 0;
 	/* What it counted died with it; before anything is logged, so a
 	 * line saying it exited means its counts are gone too. */
-	limits_slot_free(srv->limits, w->slot, &gone);
+	quota_slot_free(srv->quota, w->slot, &gone);
 	w->slot = -1;
 	if (gone.conns > 0 || gone.forks > 0)
 		log_info("worker %d gone: %u connection(s) and %u program(s) "
@@ -309,6 +344,11 @@ master_signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 	unsigned i, alive = 0;
 
 	(void)revents;
+	/* A worker started later (one replacing a dead one) must not come
+	 * back with the files as they were at start-up; the workers report
+	 * what they load. */
+	if (s->signum == SIGHUP && !stopping)
+		server_reload(ev_userdata(loop), SNAPSHOT_ALL, true);
 	if (s->signum != SIGHUP && !stopping) {
 		log_info("signal %d: stopping %u worker(s)", s->signum,
 		    nworkers);

@@ -1,5 +1,5 @@
 /*
- * limits.c - the server-wide connection and program counts: one anonymous
+ * quota.c - the server-wide connection and program counts: one anonymous
  * MAP_SHARED mapping, made before the workers are forked, holding the
  * totals, a slot per worker process and the per-address table (conntab.c),
  * all under one process-shared robust mutex held for a few hundred
@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 
 #include "conntab.h"
-#include "limits.h"
+#include "quota.h"
 #include "log.h"
 
 #define LIMITS_SLOTS	512	/* --workers at most 256: two generations */
@@ -25,16 +25,16 @@
 
 struct slot {
 	int		taken;		/* a process counts here */
-	struct limits_counts n;		/* what it counts */
+	struct quota_counts n;		/* what it counts */
 };
 
 struct shared {
 	pthread_mutex_t	lock;		/* robust, process-shared */
-	struct limits_counts total;	/* the sum of the slots */
+	struct quota_counts total;	/* the sum of the slots */
 	struct slot	slot[LIMITS_SLOTS];
 };
 
-struct limits {
+struct quota {
 	struct shared	*sh;		/* the mapping */
 	struct conntab	*table;		/* in it, after sh */
 	size_t		len;		/* of the mapping */
@@ -66,7 +66,7 @@ recount(struct shared *sh)
 }
 
 static void
-lock(struct limits *l)
+lock(struct quota *l)
 {
 	int rc = pthread_mutex_lock(&l->sh->lock);
 
@@ -84,7 +84,7 @@ lock(struct limits *l)
 }
 
 static void
-unlock(struct limits *l)
+unlock(struct quota *l)
 {
 	pthread_mutex_unlock(&l->sh->lock);
 }
@@ -113,11 +113,11 @@ table_size(const struct config *cfg)
 	return (size);
 }
 
-struct limits *
-limits_new(const struct config *cfg, char *err, size_t errlen)
+struct quota *
+quota_new(const struct config *cfg, char *err, size_t errlen)
 {
 	pthread_mutexattr_t ma;
-	struct limits *l;
+	struct quota *l;
 	uint8_t seed[16];
 	size_t off = (sizeof(struct shared) + 63) / 64 * 64;
 	uint32_t size = table_size(cfg);
@@ -163,7 +163,7 @@ err0:
 }
 
 void
-limits_free(struct limits *l)
+quota_free(struct quota *l)
 {
 	if (l == NULL)
 		return;
@@ -172,7 +172,7 @@ limits_free(struct limits *l)
 }
 
 int
-limits_slot_new(struct limits *l)
+quota_slot_new(struct quota *l)
 {
 	int i;
 
@@ -188,19 +188,19 @@ limits_slot_new(struct limits *l)
 }
 
 void
-limits_slot_enter(struct limits *l, int slot)
+quota_slot_enter(struct quota *l, int slot)
 {
 	l->slot = slot;
 }
 
 int
-limits_slot(const struct limits *l)
+quota_slot(const struct quota *l)
 {
 	return (l->slot);
 }
 
 void
-limits_slot_free(struct limits *l, int slot, struct limits_counts *gone)
+quota_slot_free(struct quota *l, int slot, struct quota_counts *gone)
 {
 	struct slot *s;
 
@@ -219,8 +219,8 @@ limits_slot_free(struct limits *l, int slot, struct limits_counts *gone)
 }
 
 const char *
-limits_conn_admit(struct limits *l, const struct config *cfg,
-    const struct sockaddr *sa, struct limits_ticket *t)
+quota_conn_admit(struct quota *l, const struct config *cfg,
+    const struct sockaddr *sa, struct quota_ticket *t)
 {
 	struct shared *sh = l->sh;
 	struct slot *s = &sh->slot[l->slot];
@@ -264,8 +264,8 @@ out:
 }
 
 const char *
-limits_conn_readdress(struct limits *l, const struct config *cfg,
-    const uint8_t *key, struct limits_ticket *t)
+quota_conn_readdress(struct quota *l, const struct config *cfg,
+    const uint8_t *key, struct quota_ticket *t)
 {
 	int32_t req = t->upgraded ? 0 : 1;
 	uint32_t conns, requests;
@@ -293,7 +293,7 @@ limits_conn_readdress(struct limits *l, const struct config *cfg,
 }
 
 void
-limits_conn_upgrade(struct limits *l, struct limits_ticket *t)
+quota_conn_upgrade(struct quota *l, struct quota_ticket *t)
 {
 	struct shared *sh = l->sh;
 	struct slot *s = &sh->slot[l->slot];
@@ -310,7 +310,7 @@ limits_conn_upgrade(struct limits *l, struct limits_ticket *t)
 }
 
 void
-limits_conn_release(struct limits *l, struct limits_ticket *t)
+quota_conn_release(struct quota *l, struct quota_ticket *t)
 {
 	struct shared *sh = l->sh;
 	struct slot *s = &sh->slot[l->slot];
@@ -332,7 +332,7 @@ limits_conn_release(struct limits *l, struct limits_ticket *t)
 }
 
 int
-limits_fork_take(struct limits *l, const struct config *cfg)
+quota_fork_take(struct quota *l, const struct config *cfg)
 {
 	struct shared *sh = l->sh;
 	int rc = -1;
@@ -348,7 +348,7 @@ limits_fork_take(struct limits *l, const struct config *cfg)
 }
 
 void
-limits_fork_put(struct limits *l)
+quota_fork_put(struct quota *l)
 {
 	struct shared *sh = l->sh;
 
