@@ -413,9 +413,9 @@ tcp_closed=True'
 	local id
 	id=$(conn_id /errs)
 	[ -n "$id" ]
-	wait_for 5 log_has "$T/server.log" "^wsbridge: info: #$id stderr: last\$"
-	grep -qx "wsbridge: info: #$id stderr: one" "$T/server.log"
-	grep -qx "wsbridge: info: #$id stderr: two" "$T/server.log"
+	wait_for 5 log_has "$T/server.log" "^${LOG_TS}wsbridge: info: #$id stderr: last\$"
+	grep -Eqx "${LOG_TS}wsbridge: info: #$id stderr: one" "$T/server.log"
+	grep -Eqx "${LOG_TS}wsbridge: info: #$id stderr: two" "$T/server.log"
 }
 
 @test "--stderr null discards, --stderr inherit passes it to the server's stderr" {

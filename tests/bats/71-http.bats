@@ -92,7 +92,7 @@ code() {
 	    "http://127.0.0.1:$PORT/style.css" "http://127.0.0.1:$PORT/app.js"
 	echo "$output"
 	[ "${lines[0]}" = 1 ] && [ "${lines[1]}" = 0 ]
-	[ "$(count_lines "$T/server.log" "^wsbridge: info: #1 .* GET /")" -eq 2 ]
+	[ "$(count_lines "$T/server.log" "^${LOG_TS}wsbridge: info: #1 .* GET /")" -eq 2 ]
 }
 
 @test "--static: a 20 MiB file arrives intact while a slow reader holds it, memory bounded" {
