@@ -1,4 +1,4 @@
-# Goal: log lines carry an RFC 3339 UTC time unless the journal reads stderr (JOURNAL_STREAM naming stderr's device:inode) or --log-time off, and --log-level debug tells the handshake, the backend connect time and each step of a close.
+# Goal: log lines carry an RFC 3339 UTC time unless the journal reads stderr (JOURNAL_STREAM naming stderr's device:inode) or --log-time off; --log-level debug tells the handshake, the backend connect time and each step of a close; and the suite's own count is honest: a skip for a missing tool or server is a failure.
 
 load helpers
 
@@ -264,4 +264,56 @@ print(cf.close_code(), closed)'
 	    "debug: #1 client socket closed$" \
 	    "info: #1 close .* code=1000 by=backend "
 	grep -Eq "debug: #1 $be closed$" "$T/server.log"
+}
+
+# fake_suite NAME:BODY...: a bats file of these tests (written here: bats
+# would take @test lines of a heredoc in this file for its own), counted by
+# tests/run-suite's bats suite in $T/suite, then its total alone.
+fake_suite() {
+	local t
+	mkdir -p "$T/suite"
+	{
+		echo 'load "$HELPERS_DIR/helpers"'
+		echo 'setup() { :; }'
+		for t in "$@"; do
+			printf '%s "%s" { %s; }\n' @test "${t%%:*}" "${t#*:}"
+		done
+	} >"$T/suite/fake.bats"
+	# (a clean environment: a bats run inside a test must not see this
+	# run's variables, nor bats's own directory in PATH)
+	local path
+	path=$(tr : '\n' <<<"$PATH" | grep -v bats-core | paste -sd:)
+	(cd "$T/suite" && rm -rf build &&
+	    env -i PATH="$path" HELPERS_DIR="$ROOT/tests/bats" \
+	    BATS_FILES="$T/suite/fake.bats" "$ROOT/tests/run-suite" bats \
+	    >/dev/null 2>&1
+	    "$ROOT/tests/run-suite" total bats)
+}
+
+@test "run-suite: passed, failed and skipped counted apart; a skip for a missing tool is a failure" {
+	run fake_suite "passes:true" \
+	    "a machine limit:skip_env 'descriptor limit 64'" \
+	    "a bare skip:skip" "a tool missing:skip 'foo is not installed'" \
+	    "fails:false"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${lines[-1]}" = "1 passed, 3 failed, 1 skipped" ]
+	run fake_suite "passes:true" \
+	    "a machine limit:skip_env 'descriptor limit 64'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "1 passed, 0 failed, 1 skipped" ]
+}
+
+@test "70-tls, 72-proxies, 73-browser fail, not skip, without the server binary" {
+	local f path
+	path=$(tr : '\n' <<<"$PATH" | grep -v bats-core | paste -sd:)
+	for f in 70-tls 72-proxies 73-browser; do
+		run env -i PATH="$path" WSBRIDGE="$T/no-such-wsbridge" \
+		    bats --tap "$ROOT/tests/bats/$f.bats"
+		echo "$f: $(grep -c '^not ok' <<<"$output") failed"
+		[ "$status" -ne 0 ]
+		! grep -E '^ok ' <<<"$output"
+		grep -q "no $T/no-such-wsbridge: run make wsbridge" <<<"$output"
+	done
 }

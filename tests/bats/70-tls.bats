@@ -11,7 +11,7 @@ setup_file() {
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	[ -x "$WSBRIDGE" ] || skip "no $WSBRIDGE (make wsbridge)"
+	need_server
 	P=$BATS_FILE_TMPDIR/pki
 	TLS=(--tls-cert "$P/server.pem" --tls-key "$P/server.key")
 }

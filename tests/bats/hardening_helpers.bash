@@ -7,7 +7,7 @@ stress() {
 	timeout 120 "$PY" "$HELPERS/stress.py" "$@"
 }
 
-# bench_tools: build bench/wsload and bench/echod if needed (skip when they
+# bench_tools: build bench/wsload and bench/echod if needed (fail when they
 # cannot be built); sets WSLOAD and ECHOD.
 bench_tools() {
 	WSLOAD=$ROOT/bench/wsload
@@ -16,7 +16,7 @@ bench_tools() {
 	    [ "$ROOT/bench/wsload.c" -nt "$WSLOAD" ] ||
 	    [ "$ROOT/bench/echod.c" -nt "$ECHOD" ]; then
 		make -s -C "$ROOT/bench" wsload echod >"$T/bench-build.log" \
-		    2>&1 || skip "cannot build bench/wsload and bench/echod"
+		    2>&1 || { cat "$T/bench-build.log"; return 1; }
 	fi
 }
 
