@@ -102,11 +102,3 @@ elapsed_since() {
 	local d=$(( $(now_us) - $1 ))
 	printf '%d.%02d\n' $(( d / 1000000 )) $(( d % 1000000 / 10000 ))
 }
-
-# asan_build: true when WSBRIDGE is a sanitizer build (slower, bigger RSS).
-asan_build() {
-	case $WSBRIDGE in
-	*asan*) return 0 ;;
-	esac
-	nm -D "$WSBRIDGE" 2>/dev/null | grep -q __asan_init
-}

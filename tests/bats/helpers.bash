@@ -169,6 +169,14 @@ http_status() {
 	wsraw http "$PORT" | head -n 1 | tr -d '\r'
 }
 
+# asan_build: true when WSBRIDGE is a sanitizer build (slower, bigger RSS).
+asan_build() {
+	case $WSBRIDGE in
+	*asan*) return 0 ;;
+	esac
+	nm -D "$WSBRIDGE" 2>/dev/null | grep -q __asan_init
+}
+
 # rss_kb PID FIELD: VmRSS or VmHWM in kB from /proc.
 rss_kb() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
