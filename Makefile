@@ -46,8 +46,8 @@ F	 = build/fuzz
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer -O1 -g
 
-.PHONY: all deps demo check unit asan-unit bats asan-bats fuzz fuzz-smoke \
-	clean check-package \
+.PHONY: all deps demo check unit asan-unit bats asan-bats e2e fuzz \
+	fuzz-smoke clean check-package check-asan check-build bench-tools \
 	install bench deb
 
 all: wsbridge
@@ -90,13 +90,23 @@ asan-unit: $(UNITS:%=$(A)/%)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1 tests/run-suite asan-unit $^
 
-bats: wsbridge
+# The end-to-end suite: every tests/bats file but 90-package (make
+# check-package).  80-limits drives the server with bench/'s tools.
+bats: wsbridge bench-tools
 	@tests/run-suite bats
 
-# The end-to-end suite (all but the packaging tests) against an ASan+UBSan
-# build of the server; any sanitizer report fails it.
-asan-bats: $(A)/wsbridge
+# The same files against an ASan+UBSan build of the server; any sanitizer
+# report fails it.
+asan-bats: $(A)/wsbridge bench-tools
 	@WSBRIDGE=$(CURDIR)/$(A)/wsbridge tests/run-suite asan-bats
+
+# Both at once: the tests mostly wait on the network and on timers, so the
+# two runs share two cores well.  -O keeps each run's output together.
+e2e: wsbridge $(A)/wsbridge bench-tools
+	@$(MAKE) --no-print-directory -j2 -O -k bats asan-bats
+
+bench-tools:
+	@$(MAKE) --no-print-directory -s -C bench wsload echod
 
 # Fuzz targets: clang's libFuzzer with ASan and UBSan.
 # Keep the instrumented objects between runs.
@@ -137,12 +147,26 @@ fuzz: $(FUZZERS:%=$(F)/%)
 fuzz-smoke: $(FUZZERS:%=$(F)/%)
 	@tests/run-suite fuzz $^
 
+# Everything make check runs, built first (two jobs), so that no suite
+# waits for a build or races another for one.
+check-build:
+	@$(MAKE) --no-print-directory -j2 wsbridge $(A)/wsbridge \
+	    $(UNITS:%=$(B)/%) $(UNITS:%=$(A)/%) $(FUZZERS:%=$(F)/%) bench-tools
+
+# The closing line is the sum over every suite: "N passed, N failed,
+# N skipped" (tests/run-suite).
 check:
 	@rm -f $(B)/results
-	@$(MAKE) --no-print-directory wsbridge
-	@$(MAKE) --no-print-directory -k unit asan-unit fuzz-smoke bats \
-	    asan-bats; \
+	@$(MAKE) --no-print-directory check-build; \
+	    $(MAKE) --no-print-directory -k unit asan-unit fuzz-smoke e2e; \
 	    tests/run-suite total
+
+# Only the sanitizer suites: the unit tests and every bats file against the
+# ASan+UBSan server.
+check-asan:
+	@rm -f $(B)/results
+	@$(MAKE) --no-print-directory -k asan-unit asan-bats; \
+	    tests/run-suite total asan-unit asan-bats
 
 deps:
 	tests/deps.sh

@@ -80,6 +80,8 @@ struct backend {
 	ev_io		rio;		/* on rfd */
 	ev_io		wio;		/* on wfd; also the connect wait */
 	bool		connecting;	/* a connect() is in progress */
+	double		open_at;	/* open() began: monotonic
+					   seconds, for the log */
 	struct resolve_req *resolving;	/* a lookup is in progress */
 	struct addrinfo	*addrs;		/* resolved list being tried */
 	struct addrinfo	*next_addr;	/* next one to try */

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,12 +13,24 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
+#include "log.h"
 #include "resolve.h"
 
 static int	tcp_try_next(struct backend *, int);
+
+/* Monotonic seconds, for timing a connect. */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
 
 static void
 fmt_addr(const struct sockaddr *sa, char *out, size_t len)
@@ -56,10 +69,17 @@ tcp_connect_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (getsockopt(b->wfd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
+		/* The last address's failure is the one the owner logs. */
+		if (b->next_addr != NULL)
+			log_debug("#%" PRIu64 " connect to %s: %s after %.1f "
+			    "ms, trying the next address", b->conn_id, b->peer,
+			    strerror(err), (mono_now() - b->open_at) * 1e3);
 		if (tcp_try_next(b, err) == -1)
 			b->event(b, BACKEND_FAILED);
 		return;
 	}
+	log_debug("#%" PRIu64 " backend %s connected in %.1f ms", b->conn_id,
+	    b->peer, (mono_now() - b->open_at) * 1e3);
 	b->connecting = false;
 	freeaddrinfo(b->addrs);
 	b->addrs = b->next_addr = NULL;
@@ -148,7 +168,8 @@ tcp_open(struct backend *b, const struct target *t,
 	struct addrinfo hints, *res;
 	int err;
 
-	(void)req;
+	b->conn_id = req->conn_id;
+	b->open_at = mono_now();
 	ev_init(&b->wio, tcp_connect_cb);
 	if (t->kind == TARGET_UNIX) {
 		memset(&sun, 0, sizeof(sun));

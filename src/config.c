@@ -124,6 +124,9 @@ static const char usage_text[] =
 "                             and users, print what would listen where,\n"
 "                             exit 0 (or 2); binds nothing\n"
 "      --log-level LEVEL      error, warn, info or debug (default info)\n"
+"      --log-time auto|on|off start each log line with the UTC time\n"
+"                             (RFC 3339); auto: unless stderr is the\n"
+"                             systemd journal (default auto)\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"
@@ -143,6 +146,7 @@ enum opt_id {
 	OPT_CLOSE_TIMEOUT,
 	OPT_SHUTDOWN_GRACE,
 	OPT_LOG_LEVEL,
+	OPT_LOG_TIME,
 	OPT_DIR,
 	OPT_BINARY,
 	OPT_STDERR,
@@ -187,6 +191,7 @@ static const struct option long_opts[] = {
 	{ "close-timeout",	required_argument, NULL, OPT_CLOSE_TIMEOUT },
 	{ "shutdown-grace",	required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "log-level",		required_argument, NULL, OPT_LOG_LEVEL },
+	{ "log-time",		required_argument, NULL, OPT_LOG_TIME },
 	{ "dir",		required_argument, NULL, OPT_DIR },
 	{ "binary",		no_argument,	   NULL, OPT_BINARY },
 	{ "stderr",		required_argument, NULL, OPT_STDERR },
@@ -852,6 +857,11 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 			return (fail(err, errlen, "bad --log-level '%s': "
 			    "expected error, warn, info or debug", arg));
 		return (0);
+	case OPT_LOG_TIME:
+		if (log_parse_time(arg, &cfg->log_time) == -1)
+			return (fail(err, errlen, "bad --log-time '%s': "
+			    "expected auto, on or off", arg));
+		return (0);
 	case OPT_DIR:
 		if (arg[0] == '\0')
 			return (fail(err, errlen, "bad --dir: empty path"));
@@ -1393,6 +1403,7 @@ parse_args(struct parse *ps, int argc, char **argv, char *err,
 	cfg->close_timeout = DEFAULT_CLOSE_TIMEOUT;
 	cfg->shutdown_grace = DEFAULT_SHUTDOWN_GRACE;
 	cfg->log_level = LOG_INFO;
+	cfg->log_time = LOG_TIME_AUTO;
 	cfg->close_grace = DEFAULT_CLOSE_GRACE;
 	cfg->workers = 1;
 	cfg->deflate = true;

@@ -81,6 +81,7 @@ struct config {
 	double		close_timeout;	/* wait for the peer's close */
 	double		shutdown_grace;	/* SIGTERM: drain for this long */
 	enum log_level	log_level;
+	enum log_time	log_time;	/* --log-time: auto, on, off */
 
 	/* Program mode. */
 	bool		binary;		/* --binary: bytes, not lines */

@@ -65,6 +65,9 @@ conn_begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
 	if (c->closed_by == NULL)
 		c->closed_by = by;
 	c->drain_frombe = drain;
+	log_debug("#%" PRIu64 " closing: code=%u by=%s reason=%s%s", c->id,
+	    code, c->closed_by, reason[0] != '\0' ? reason : "-",
+	    drain ? ", backend output first" : "");
 	if (!drain)
 		conn_drop_frombe(c);
 	conn_set_timer(c, c->srv->cfg->close_timeout);
@@ -84,6 +87,8 @@ conn_protocol_error(struct conn *c, uint16_t code, const char *reason)
 static void
 close_backend(struct conn *c)
 {
+	if (c->backend_open)
+		log_debug("#%" PRIu64 " backend %s closed", c->id, c->be.peer);
 	c->be.ops->close(&c->be);
 	c->backend_open = false;
 	buf_free(&c->tobe);
@@ -103,6 +108,8 @@ backend_io_error(struct conn *c, const char *what, int err)
 void
 conn_client_finish(struct conn *c)
 {
+	if (!c->client_done)
+		log_debug("#%" PRIu64 " client socket closed", c->id);
 	ev_io_stop(c->srv->loop, &c->crio);
 	ev_io_stop(c->srv->loop, &c->cwio);
 	transport_close(&c->t);
@@ -156,6 +163,7 @@ backend_readable(struct conn *c)
 		return;
 	if (n == 0) {
 		c->backend_eof = true;
+		log_debug("#%" PRIu64 " backend %s: EOF", c->id, c->be.peer);
 		conn_begin_close(c, c->be.eof_code != 0 ? c->be.eof_code :
 		    WS_CLOSE_NORMAL, c->be.eof_reason, true, "backend");
 	} else if (errno != EAGAIN) {
@@ -554,12 +562,16 @@ conn_step(struct conn *c)
 	    c->state == CONN_HTTP_ERROR) && !conn_has_output(c) &&
 	    (c->state == CONN_HTTP_ERROR || (c->close_queued &&
 	    c->client_input_done))) {
+		log_debug("#%" PRIu64 " client: write side shut down, "
+		    "waiting for its EOF", c->id);
 		transport_shutdown(&c->t);
 		c->state = CONN_LINGER;
 	}
 	/* The client will send no more: the backend gets EOF once fed. */
 	if (c->backend_open && !c->backend_shut && c->client_input_done &&
 	    buf_len(&c->tobe) == 0) {
+		log_debug("#%" PRIu64 " backend %s: sending EOF", c->id,
+		    c->be.peer);
 		c->be.ops->shutdown_write(&c->be);
 		c->backend_shut = true;
 	}

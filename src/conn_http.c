@@ -300,6 +300,77 @@ negotiate_deflate(struct conn *c, const struct http_request *req, char *ext,
 	return (0);
 }
 
+/*
+ * Every field called name, joined with ", " and quoted, for the debug log:
+ * printable ASCII only, cut if long; "none" when there is none.
+ */
+static void
+header_values(const struct http_request *req, const char *name, char *out,
+    size_t outlen)
+{
+	const struct http_header *f;
+	size_t i, o = 0, from = 0;
+	int h;
+
+	while ((h = http_find_header(req, name, from)) >= 0) {
+		f = &req->headers[h];
+		if (o + 8 >= outlen) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (o == 0)
+			out[o++] = '"';
+		else {
+			out[o++] = ',';
+			out[o++] = ' ';
+		}
+		for (i = 0; i < f->value_len && o + 5 < outlen; i++) {
+			unsigned char ch = (unsigned char)f->value[i];
+
+			out[o++] = ch >= 0x20 && ch < 0x7f && ch != '"' ?
+			    (char)ch : '?';
+		}
+		if (i < f->value_len) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		from = (size_t)h + 1;
+	}
+	if (o == 0)
+		snprintf(out, outlen, "none");
+	else {
+		out[o++] = '"';
+		out[o] = '\0';
+	}
+}
+
+/* The handshake's outcome, for the debug log: what was offered, agreed. */
+static void
+log_negotiated(const struct conn *c, const struct http_request *req,
+    const char *ext)
+{
+	static const char prefix[] = "Sec-WebSocket-Extensions: ";
+	char protos[256], exts[512];
+	size_t n = strlen(ext);
+
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	header_values(req, "Sec-WebSocket-Protocol", protos, sizeof(protos));
+	header_values(req, "Sec-WebSocket-Extensions", exts, sizeof(exts));
+	/* ext is the answer's header line, CRLF included, or "". */
+	if (n >= sizeof(prefix) + 1) {
+		ext += sizeof(prefix) - 1;
+		n -= sizeof(prefix) + 1;
+	}
+	log_debug("#%" PRIu64 " handshake: subprotocol=%s (offered %s), "
+	    "extensions=%s%.*s%s (offered %s)", c->id,
+	    c->proto == HS_PROTO_BINARY ? "binary" :
+	    c->proto == HS_PROTO_BASE64 ? "base64" : "none", protos,
+	    n > 0 ? "\"" : "none", (int)n, ext, n > 0 ? "\"" : "", exts);
+}
+
 /* Extra header lines for an answer: --header's, then the answer's own. */
 static const char *
 extra_headers(struct conn *c, char *buf, size_t len, const char *own)
@@ -491,6 +562,7 @@ conn_try_handshake(struct conn *c)
 		conn_http_error(c, 500, "out of memory", NULL);
 		return;
 	}
+	log_negotiated(c, &req, ext);
 	if ((n = handshake_response(reply, sizeof(reply), &hs,
 	    extra_headers(c, extra, sizeof(extra), ext))) < 0 ||
 	    (c->reply = strndup(reply, (size_t)n)) == NULL) {

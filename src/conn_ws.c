@@ -51,6 +51,8 @@ client_close_received(struct conn *c, const struct ws_recv_out *ev)
 {
 	c->close_received = true;
 	c->client_input_done = true;
+	log_debug("#%" PRIu64 " close frame from the client: code=%u",
+	    c->id, ev->code);
 	if (!c->close_queued && c->state != CONN_CLOSING) {
 		conn_begin_close(c, ev->code, "", false, "client");
 		/* 1005 means "no code": the echo has an empty payload. */
@@ -385,6 +387,12 @@ queue_close(struct conn *c)
 	    "" : c->close_reason);
 	conn_queue_control(c, WS_OP_CLOSE, payload, n);
 	c->close_queued = true;
+	if (n >= 2)
+		log_debug("#%" PRIu64 " close frame to the client: code=%u",
+		    c->id, (unsigned)payload[0] << 8 | payload[1]);
+	else
+		log_debug("#%" PRIu64 " close frame to the client: no code",
+		    c->id);
 }
 
 /* Write what is ready for the client: wire bytes, then data frames. */

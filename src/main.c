@@ -215,6 +215,7 @@ main(int argc, char **argv)
 		return (2);
 	}
 	log_set_level(cfg.log_level);
+	log_set_time(cfg.log_time);
 	raise_fd_limit();
 	/* Large buffers straight from mmap: freeing them can never leave
 	 * the heap fragmented (buf.c recycles the common ones anyway). */

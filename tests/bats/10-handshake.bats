@@ -121,7 +121,7 @@ has_header() {		# has_header 'Name: value' (case-insensitive name)
 	start_server
 	answer METHOD=POST
 	wait_for 5 log_has "$T/server.log" \
-	    '^wsbridge: warn: #[0-9]+ peer=127\.0\.0\.1:[0-9]+ 405 Method Not Allowed: '
+	    "^${LOG_TS}wsbridge: warn: #[0-9]+ peer=127\.0\.0\.1:[0-9]+ 405 Method Not Allowed: "
 }
 
 @test "request head over 16 KiB -> 431" {

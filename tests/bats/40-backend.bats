@@ -28,7 +28,7 @@ from wsraw import upgrade_request
 sys.stdout.buffer.write(upgrade_request()[0])' "$HELPERS")
 	echo "$output"
 	[ "$(head -n 1 <<<"$output" | tr -d '\r')" = "HTTP/1.1 502 Bad Gateway" ]
-	wait_for 5 log_has "$T/server.log" '^wsbridge: warn: #[0-9]+ .*502'
+	wait_for 5 log_has "$T/server.log" "^${LOG_TS}wsbridge: warn: #[0-9]+ .*502"
 }
 
 @test "Unix-socket backend missing -> 502" {
@@ -142,16 +142,16 @@ sys.stdout.buffer.write(upgrade_request()[0])' "$HELPERS")
 	run wsraw echo "$PORT" --size 123
 	[ "$status" -eq 0 ]
 	wait_for 5 log_has "$T/server.log" " close peer="
-	run grep -E '^wsbridge: info: #[0-9]+ open ' "$T/server.log"
+	run grep -E "^${LOG_TS}wsbridge: info: #[0-9]+ open " "$T/server.log"
 	[ "${#lines[@]}" -eq 1 ]
 	local open=${lines[0]}
-	[[ "$open" =~ ^wsbridge:\ info:\ #([0-9]+)\ open\ peer=127\.0\.0\.1:[0-9]+\ path=/\ backend=127\.0\.0\.1:$BACKEND_PORT$ ]]
+	[[ "$open" =~ ^${LOG_TS}wsbridge:\ info:\ #([0-9]+)\ open\ peer=127\.0\.0\.1:[0-9]+\ path=/\ backend=127\.0\.0\.1:$BACKEND_PORT$ ]]
 	local id=${BASH_REMATCH[1]}
-	run grep -E '^wsbridge: info: #[0-9]+ close ' "$T/server.log"
+	run grep -E "^${LOG_TS}wsbridge: info: #[0-9]+ close " "$T/server.log"
 	[ "${#lines[@]}" -eq 1 ]
 	local close=${lines[0]}
 	echo "$close"
-	[[ "$close" == "wsbridge: info: #$id close peer=127.0.0.1:"* ]]
+	[[ "$close" =~ ^${LOG_TS}wsbridge:\ info:\ #$id\ close\ peer=127\.0\.0\.1: ]]
 	[ "$(field path "$close")" = / ]
 	[ "$(field backend "$close")" = "127.0.0.1:$BACKEND_PORT" ]
 	[ "$(field rx "$close")" = 123 ]

@@ -279,7 +279,7 @@ UNIQUE_ID=$(grep '^UNIQUE_ID=' "$T/env.out" | cut -d= -f2-)"
 }
 
 @test "environment: HTTPS=on under TLS only" {
-	"$WSBRIDGE" --help | grep -q -- '--tls-cert' || skip "no TLS in this build"
+	"$WSBRIDGE" --help | grep -q -- '--tls-cert'
 	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
 	    -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
 	start_prog --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" -- env
@@ -410,9 +410,9 @@ tcp_closed=True'
 	local id
 	id=$(conn_id /errs)
 	[ -n "$id" ]
-	wait_for 5 log_has "$T/server.log" "^wsbridge: info: #$id stderr: last\$"
-	grep -qx "wsbridge: info: #$id stderr: one" "$T/server.log"
-	grep -qx "wsbridge: info: #$id stderr: two" "$T/server.log"
+	wait_for 5 log_has "$T/server.log" "^${LOG_TS}wsbridge: info: #$id stderr: last\$"
+	grep -Eqx "${LOG_TS}wsbridge: info: #$id stderr: one" "$T/server.log"
+	grep -Eqx "${LOG_TS}wsbridge: info: #$id stderr: two" "$T/server.log"
 }
 
 @test "--stderr null discards, --stderr inherit passes it to the server's stderr" {

@@ -237,5 +237,5 @@ tcp_closed=True'
 	id=$(conn_id /late)
 	cat "$T/late.events" || true
 	grep -qx "still running" "$T/late.events"
-	grep -qx "wsbridge: info: #$id stderr: cleaning up" "$T/server.log"
+	grep -Eqx "${LOG_TS}wsbridge: info: #$id stderr: cleaning up" "$T/server.log"
 }

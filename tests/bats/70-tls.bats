@@ -11,7 +11,7 @@ setup_file() {
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	[ -x "$WSBRIDGE" ] || skip "no $WSBRIDGE (make wsbridge)"
+	need_server
 	P=$BATS_FILE_TMPDIR/pki
 	TLS=(--tls-cert "$P/server.pem" --tls-key "$P/server.key")
 }
@@ -179,8 +179,8 @@ served_subject() {
 	    --listen 127.0.0.1:0,plain --connect "127.0.0.1:$BACKEND_PORT"
 	wait_listening 2
 	local tls plain
-	tls=$(sed -n 's/^wsbridge: info: listening on 127.0.0.1:\([0-9]*\) (TLS)$/\1/p' "$T/server.log")
-	plain=$(sed -n 's/^wsbridge: info: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$T/server.log")
+	tls=$(sed -En "s/^${LOG_TS}wsbridge: info: listening on 127\.0\.0\.1:([0-9]*) \(TLS\)\$/\1/p" "$T/server.log")
+	plain=$(sed -En "s/^${LOG_TS}wsbridge: info: listening on 127\.0\.0\.1:([0-9]*)\$/\1/p" "$T/server.log")
 	[ -n "$tls" ] && [ -n "$plain" ] && [ "$tls" != "$plain" ]
 	run fc echo "$tls" --cafile "$P/ca.pem" --sizes 10,100000
 	echo "$output"

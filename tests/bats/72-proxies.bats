@@ -9,13 +9,12 @@ setup_file() {
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	[ -x "$WSBRIDGE" ] || skip "no $WSBRIDGE (make wsbridge)"
+	need_server
 	P=$BATS_FILE_TMPDIR/pki
 }
 
 @test "HAProxy with send-proxy-v2 over two instances: both get clients, programs see the real address and port" {
-	command -v haproxy >/dev/null ||
-	    skip "haproxy is not installed (Debian package haproxy)"
+	need_tool haproxy haproxy
 	env_script "$T/env.sh"
 	start_named ws1 --listen 127.0.0.1:0,proxy -- "$T/env.sh"
 	local p1=$NAMED_PORT
@@ -66,8 +65,7 @@ setup() {
 }
 
 @test "nginx terminating TLS in front: wss echo, and the program sees the client from X-Forwarded-For" {
-	command -v nginx >/dev/null ||
-	    skip "nginx is not installed (Debian package nginx-light)"
+	need_tool nginx nginx-light
 	start_backend echo
 	env_script "$T/env.sh"
 	start_wsbridge --listen 127.0.0.1:0 --trust-proxy 127.0.0.1/32 \

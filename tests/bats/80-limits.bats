@@ -163,7 +163,7 @@ for size in (1000, 1024, 1025, 4096):
 
 @test "slowloris: 500 clients dribbling a request head (1 byte/s) are all cut at --handshake-timeout 2, a normal client echoes in < 1 s meanwhile" {
 	[ "$(ulimit -n)" -ge 2048 ] || ulimit -n 2048 ||
-	    skip "cannot raise the descriptor limit to 2048"
+	    skip_env "cannot raise the descriptor limit to 2048"
 	start_hashecho
 	start_server --handshake-timeout 2
 	bg slow "$PY" "$HELPERS/stress.py" slowloris "$PORT" --n 500 \
@@ -196,7 +196,7 @@ for size in (1000, 1024, 1025, 4096):
 	local hard
 	hard=$(ulimit -Hn)
 	if [ "$hard" != unlimited ] && [ "$hard" -lt 20000 ]; then
-		skip "hard descriptor limit $hard < 20000"
+		skip_env "hard descriptor limit $hard < 20000"
 	fi
 	ulimit -n 20000
 	bench_tools

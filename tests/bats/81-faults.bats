@@ -17,7 +17,7 @@ free_port() {
 	run stress burst "$PORT" --n 1
 	echo "$output"
 	[ "$output" = "statuses=502:1 retry_after=0" ]
-	wait_for 5 log_has "$T/server.log" '^wsbridge: warn: #1 peer=.* 502 Bad Gateway: connect to 127\.0\.0\.1:[0-9]+: Connection refused$'
+	wait_for 5 log_has "$T/server.log" "^${LOG_TS}wsbridge: warn: #1 peer=.* 502 Bad Gateway: connect to 127\.0\.0\.1:[0-9]+: Connection refused\$"
 	cat "$T/server.log"
 	[ "$(lines_about 1)" -eq 1 ]
 	no_leak

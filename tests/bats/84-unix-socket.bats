@@ -54,10 +54,10 @@ second() {
 	run upgrade
 	echo "$output"
 	[ "$(head -n 1 <<<"$output" | tr -d '\r')" = "HTTP/1.1 502 Bad Gateway" ]
-	wait_for 5 log_has "$T/server.log" '^wsbridge: warn: #1 '
+	wait_for 5 log_has "$T/server.log" "^${LOG_TS}wsbridge: warn: #1 "
 	cat "$T/server.log"
-	[ "$(grep -c '^wsbridge: warn: ' "$T/server.log")" -eq 1 ]
-	grep -q "^wsbridge: warn: #1 peer=.* 502 Bad Gateway: connect to unix:$T/full.sock: its accept queue is full\$" \
+	[ "$(grep -Ec "^${LOG_TS}wsbridge: warn: " "$T/server.log")" -eq 1 ]
+	grep -Eq "^${LOG_TS}wsbridge: warn: #1 peer=.* 502 Bad Gateway: connect to unix:$T/full.sock: its accept queue is full\$" \
 	    "$T/server.log"
 	! log_has "$T/server.log" ' open peer=' || false
 }

@@ -9,10 +9,8 @@ load helpers
 setup_file() {
 	local root start
 	root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	if ! command -v dpkg-buildpackage >/dev/null ||
-	    ! command -v dh >/dev/null; then
-		return 0	# each test skips with the reason
-	fi
+	need_tool dpkg-buildpackage dpkg-dev
+	need_tool dh debhelper
 	start=$(date +%s)
 	"$root/packaging/build-deb.sh" >"$BATS_FILE_TMPDIR/build.out" 2>&1 ||
 	    { cat "$BATS_FILE_TMPDIR/build.out"; return 1; }
@@ -27,10 +25,6 @@ setup_file() {
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-	command -v dpkg-buildpackage >/dev/null ||
-	    skip "dpkg-buildpackage not found (apt-get install dpkg-dev debhelper, or make deps)"
-	command -v dh >/dev/null ||
-	    skip "dh not found (apt-get install debhelper, or make deps)"
 	D=$BATS_FILE_TMPDIR/deb
 	R=$BATS_FILE_TMPDIR/root
 	VERSION=$(cat "$ROOT/VERSION")
@@ -48,8 +42,7 @@ setup() {
 }
 
 @test "package: lintian reports no errors and no warnings" {
-	command -v lintian >/dev/null ||
-	    skip "lintian not found (apt-get install lintian, or make deps)"
+	need_tool lintian lintian
 	local start=$(date +%s)
 	# stderr only has lintian's "running with root privileges" notice
 	timeout 300 lintian --pedantic --info --show-overrides \
@@ -97,8 +90,7 @@ setup() {
 }
 
 @test "package: systemd-analyze verify accepts an instance of the unit" {
-	command -v systemd-analyze >/dev/null ||
-	    skip "systemd-analyze not found (apt-get install systemd)"
+	need_tool systemd-analyze systemd
 	local unit=$R/lib/systemd/system/wsbridge@.service d
 	# The directives the unit promises.
 	for d in 'User=wsbridge' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
@@ -156,7 +148,7 @@ asyncio.run(main())' "$PORT"
 }
 
 @test "package: the autopkgtest smoke test passes against the extracted files" {
-	command -v socat >/dev/null || skip "socat not found"
+	need_tool socat socat
 	local start=$(date +%s)
 	run env WSBRIDGE="$R/usr/bin/wsbridge" \
 	    EXAMPLE="$R/etc/wsbridge/example.conf" \

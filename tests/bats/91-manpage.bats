@@ -17,7 +17,7 @@ man_options() {
 }
 
 @test "man page: groff -man -ww -z prints nothing" {
-	command -v groff >/dev/null || skip "groff not found (apt-get install groff-base)"
+	need_tool groff groff-base
 	run groff -man -ww -z "$MAN"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -25,7 +25,7 @@ man_options() {
 }
 
 @test "man page: mandoc -T lint prints nothing" {
-	command -v mandoc >/dev/null || skip "mandoc not found (apt-get install mandoc)"
+	need_tool mandoc mandoc
 	run mandoc -T lint "$MAN"
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -62,7 +62,7 @@ fws() {
 
 # listen_port N [LOG]: the port of the Nth "listening on" line (1-based).
 listen_port() {
-	sed -n 's/^wsbridge: info: listening on //p' "${2:-$T/server.log}" |
+	sed -En "s/^($LOG_TS)?wsbridge: info: listening on //p" "${2:-$T/server.log}" |
 	    sed -n "${1}p" | sed 's/ .*//; s/.*://'
 }
 

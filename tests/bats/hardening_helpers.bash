@@ -7,7 +7,7 @@ stress() {
 	timeout 120 "$PY" "$HELPERS/stress.py" "$@"
 }
 
-# bench_tools: build bench/wsload and bench/echod if needed (skip when they
+# bench_tools: build bench/wsload and bench/echod if needed (fail when they
 # cannot be built); sets WSLOAD and ECHOD.
 bench_tools() {
 	WSLOAD=$ROOT/bench/wsload
@@ -16,7 +16,7 @@ bench_tools() {
 	    [ "$ROOT/bench/wsload.c" -nt "$WSLOAD" ] ||
 	    [ "$ROOT/bench/echod.c" -nt "$ECHOD" ]; then
 		make -s -C "$ROOT/bench" wsload echod >"$T/bench-build.log" \
-		    2>&1 || skip "cannot build bench/wsload and bench/echod"
+		    2>&1 || { cat "$T/bench-build.log"; return 1; }
 	fi
 }
 
@@ -67,26 +67,26 @@ no_leak() {
 
 # close_lines ID: how many close lines connection #ID has.
 close_lines() {
-	grep -c "^wsbridge: info: #$1 close " "$T/server.log" || true
+	grep -Ec "^${LOG_TS}wsbridge: info: #$1 close " "$T/server.log" || true
 }
 
 # lines_about ID: how many log lines name connection #ID.
 lines_about() {
-	grep -c "^wsbridge: [a-z]*: #$1 " "$T/server.log" || true
+	grep -Ec "^${LOG_TS}wsbridge: [a-z]*: #$1 " "$T/server.log" || true
 }
 
 # last_id: the id of the last connection that has an open line.
 last_id() {
-	sed -n 's/^wsbridge: info: #\([0-9]*\) open .*/\1/p' "$T/server.log" |
+	sed -En "s/^${LOG_TS}wsbridge: info: #([0-9]*) open .*/\1/p" "$T/server.log" |
 	    tail -1
 }
 
 # one_close_line ID CODE: connection #ID was logged open once and closed
 # once, with CODE.
 one_close_line() {
-	wait_for 10 log_has "$T/server.log" "^wsbridge: info: #$1 close .* code=$2 "
+	wait_for 10 log_has "$T/server.log" "^${LOG_TS}wsbridge: info: #$1 close .* code=$2 "
 	[ "$(close_lines "$1")" -eq 1 ]
-	[ "$(grep -c "^wsbridge: info: #$1 open " "$T/server.log")" -eq 1 ]
+	[ "$(grep -Ec "^${LOG_TS}wsbridge: info: #$1 open " "$T/server.log")" -eq 1 ]
 }
 
 # still_echoes: a normal client gets its echo (the server survived).
@@ -101,12 +101,4 @@ still_echoes() {
 elapsed_since() {
 	local d=$(( $(now_us) - $1 ))
 	printf '%d.%02d\n' $(( d / 1000000 )) $(( d % 1000000 / 10000 ))
-}
-
-# asan_build: true when WSBRIDGE is a sanitizer build (slower, bigger RSS).
-asan_build() {
-	case $WSBRIDGE in
-	*asan*) return 0 ;;
-	esac
-	nm -D "$WSBRIDGE" 2>/dev/null | grep -q __asan_init
 }

@@ -7,6 +7,10 @@ WSBRIDGE=${WSBRIDGE:-$ROOT/wsbridge}
 HELPERS=$ROOT/tests/helpers
 PY=/usr/bin/python3		# Debian's python, with python3-websockets
 
+# LOG_TS: the time that starts each server log line (an ERE; the server's
+# stderr is a file here, not the journal).
+LOG_TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z '
+
 # Every test is bounded (bats >= 1.7 kills a test running longer).
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-90}
 
@@ -15,7 +19,34 @@ T=			# this test's temp dir
 
 setup() {
 	T=$BATS_TEST_TMPDIR
+	need_server
+}
+
+# need_server: fail, not skip, without the server binary under test.
+need_server() {
 	[ -x "$WSBRIDGE" ] || { echo "no $WSBRIDGE: run make wsbridge" >&2; return 1; }
+}
+
+# need_tool COMMAND PACKAGE, need_file PATH PACKAGE: fail, not skip, when
+# something a test needs is missing.  make deps installs all of it, and a
+# test that quietly does not run hides a missing install.
+need_tool() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "$1 is not installed (Debian package $2; make deps installs it)" >&2
+	return 1
+}
+
+need_file() {
+	[ -e "$1" ] && return 0
+	echo "no $1 (Debian package $2; make deps installs it)" >&2
+	return 1
+}
+
+# skip_env REASON: skip a test this machine cannot run for a limit of the
+# machine (not a missing tool).  tests/run-suite counts these as skipped;
+# any other skip is counted as a failure.
+skip_env() {
+	skip "environment: $1"
 }
 
 teardown() {
@@ -114,8 +145,9 @@ start_wsbridge() {
 		cat "$T/server.log" >&2
 		return 1
 	}
-	# "listening on ADDR:PORT" may go on with " (TLS)" and the like
-	LISTEN_ADDR=$(sed -n 's/^wsbridge: info: listening on \([^ ]*\).*/\1/p' \
+	# "listening on ADDR:PORT" may go on with " (TLS)" and the like; the
+	# time is not there with --log-time off
+	LISTEN_ADDR=$(sed -En "s/^($LOG_TS)?wsbridge: info: listening on ([^ ]*).*/\2/p" \
 	    "$T/server.log" | head -1)
 	PORT=${LISTEN_ADDR##*:}
 }
@@ -135,6 +167,14 @@ wsraw() {
 # http_status: the status line of the answer to the request on stdin.
 http_status() {
 	wsraw http "$PORT" | head -n 1 | tr -d '\r'
+}
+
+# asan_build: true when WSBRIDGE is a sanitizer build (slower, bigger RSS).
+asan_build() {
+	case $WSBRIDGE in
+	*asan*) return 0 ;;
+	esac
+	nm -D "$WSBRIDGE" 2>/dev/null | grep -q __asan_init
 }
 
 # rss_kb PID FIELD: VmRSS or VmHWM in kB from /proc.

@@ -138,6 +138,6 @@ stalled() {
 
 # conn_id PATH_REGEX: the #ID of the connection whose open line matches.
 conn_id() {
-	sed -n "s|^wsbridge: info: #\([0-9]*\) open .*path=$1 .*|\1|p" \
+	sed -En "s|^${LOG_TS}wsbridge: info: #([0-9]*) open .*path=$1 .*|\1|p" \
 	    "$T/server.log" | head -1
 }
