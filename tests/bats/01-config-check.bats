@@ -295,8 +295,7 @@ configuration OK"
 	printf '# two\ntwo: 127.0.0.1:%s\nthree 127.0.0.1:1\nfour: 127.0.0.1:%s\n' \
 	    "$pa" "$pa" >"$T/tokens.d/b.conf"
 	start_wsbridge --listen 127.0.0.1:0 --token-file "$T/tokens.d"
-	grep -qx "wsbridge: warn: token file $T/tokens.d/b.conf:3: expected 'token: target'; line skipped" \
-	    "$T/server.log"
+	untimed "$T/server.log" | grep -qxF "wsbridge: warn: token file $T/tokens.d/b.conf:3: expected 'token: target'; line skipped"
 	run fc lines "$PORT" --path '/?token=four' --count 1
 	[ "$output" = 'binary A\n' ]
 	run fc lines "$PORT" --path /one --count 1

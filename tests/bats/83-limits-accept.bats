@@ -24,8 +24,9 @@ worker_pids() {
 
 # opens_by_worker: "PID COUNT" for each worker that logged open lines.
 opens_by_worker() {
-	sed -n 's/^wsbridge\[\([0-9]*\)\]: info: #[0-9]* open .*/\1/p' \
-	    "$T/server.log" | sort | uniq -c | awk '{ print $2, $1 }'
+	untimed "$T/server.log" |
+	    sed -n 's/^wsbridge\[\([0-9]*\)\]: info: #[0-9]* open .*/\1/p' |
+	    sort | uniq -c | awk '{ print $2, $1 }'
 }
 
 @test "--max-connections-per-ip 4: 3000 idle sockets from 127.0.0.1 hold 2, the rest get 503 at once; 127.0.0.2 upgrades and echoes meanwhile" {
@@ -207,8 +208,9 @@ opens_by_worker() {
 	run upgrade_status
 	[ "$output" = "HTTP/1.1 503 Service Unavailable" ]
 	local victim
-	victim=$(sed -n 's/^wsbridge\[\([0-9]*\)\]: debug: #[0-9]* started cat.*/\1/p' \
-	    "$T/server.log" | head -1)
+	victim=$(untimed "$T/server.log" |
+	    sed -n 's/^wsbridge\[\([0-9]*\)\]: debug: #[0-9]* started cat.*/\1/p' |
+	    head -1)
 	[ -n "$victim" ]
 	kill -KILL "$victim"
 	wait_for 10 log_has "$T/server.log" "worker $victim killed by signal 9"

@@ -96,6 +96,11 @@ wait_pid_gone() {
 	wait_for "$2" eval "! kill -0 $1 2>/dev/null" 2>/dev/null
 }
 
+# untimed FILE: the server's log lines without the time that starts them
+untimed() {
+	sed -E "s/^$LOG_TS//" "$1"
+}
+
 # log_has FILE REGEX
 log_has() {
 	grep -Eq -- "$2" "$1" 2>/dev/null
