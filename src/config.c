@@ -89,9 +89,11 @@ static const char usage_text[] =
 "                             (default on)\n"
 "      --deflate-level N      zlib level 1-9 for what we send (default 6)\n"
 "      --trust-proxy CIDR     take the client address from X-Forwarded-For\n"
-"                             or Forwarded when the peer is in CIDR\n"
+"                             (or Forwarded) when the peer is in CIDR\n"
 "      --proxy-protocol       expect a PROXY v1/v2 header on every listener\n"
 "                             (or mark one: --listen 8080,proxy)\n"
+"      --trust-proxy-header H the header --trust-proxy reads: x-forwarded-for\n"
+"                             (default) or forwarded, never both\n"
 "\n"
 "TLS (wss:// and https://):\n"
 "      --tls-cert FILE        certificate chain (PEM); with --tls-key, every\n"
@@ -161,7 +163,9 @@ enum opt_id {
 	OPT_PROXY_PROTOCOL,
 	OPT_HEADER,
 	OPT_DEFLATE,
-	OPT_DEFLATE_LEVEL
+	OPT_DEFLATE_LEVEL,
+	/* Host names and proxies. */
+	OPT_TRUST_PROXY_HEADER
 };
 
 static const struct option long_opts[] = {
@@ -205,6 +209,8 @@ static const struct option long_opts[] = {
 	{ "header",		required_argument, NULL, OPT_HEADER },
 	{ "deflate",		required_argument, NULL, OPT_DEFLATE },
 	{ "deflate-level",	required_argument, NULL, OPT_DEFLATE_LEVEL },
+	{ "trust-proxy-header",	required_argument, NULL,
+	    OPT_TRUST_PROXY_HEADER },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -814,6 +820,16 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 	}
 	case OPT_SAME_ORIGIN:
 		cfg->same_origin = true;
+		return (0);
+	case OPT_TRUST_PROXY_HEADER:
+		if (strcmp(arg, "x-forwarded-for") == 0)
+			cfg->trust_forwarded = false;
+		else if (strcmp(arg, "forwarded") == 0)
+			cfg->trust_forwarded = true;
+		else
+			return (fail(err, errlen, "bad --trust-proxy-header "
+			    "'%s': expected x-forwarded-for or forwarded",
+			    arg));
 		return (0);
 	case OPT_PROXY_PROTOCOL:
 		cfg->proxy_protocol = true;

@@ -115,6 +115,8 @@ struct config {
 	char		*headers;	/* --header lines, each with CRLF */
 	bool		deflate;	/* permessage-deflate when offered */
 	int		deflate_level;	/* 1-9 */
+	bool		trust_forwarded; /* --trust-proxy reads Forwarded,
+					   not X-Forwarded-For */
 };
 
 /*

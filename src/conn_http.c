@@ -156,8 +156,10 @@ static void
 front_door_peer(struct conn *c, const struct http_request *req)
 {
 	struct server *srv = c->srv;
+	const struct config *cfg = srv->cfg;
 	char addr[NETADDR_STRLEN];
 	size_t i;
+	bool https = false;
 	int h;
 
 	for (i = 0; i < srv->ntrusted; i++)
@@ -166,14 +168,16 @@ front_door_peer(struct conn *c, const struct http_request *req)
 			break;
 	if (i == srv->ntrusted)
 		return;
-	/* X-Forwarded-For first: what nginx and HAProxy append to; a
-	 * Forwarded header only when there is none (a proxy that only
-	 * appends to one of them passes the client's other one along). */
-	if (netaddr_xff(req, addr, sizeof(addr)) == -1 &&
-	    netaddr_forwarded(req, addr, sizeof(addr)) == -1)
+	/* One header family only: a client's own header of the other
+	 * family passes the proxy untouched (nginx's real_ip_header). */
+	if (netaddr_client(req, cfg->trust_forwarded ? NETADDR_FORWARDED :
+	    NETADDR_XFF, srv->trusted, srv->ntrusted, addr, sizeof(addr),
+	    &https) == -1)
 		return;
 	/* TLS ended at the proxy: the browser's Origin says https. */
-	if ((h = http_find_header(req, "X-Forwarded-Proto", 0)) >= 0 &&
+	if (cfg->trust_forwarded)
+		c->forwarded_tls = https;
+	else if ((h = http_find_header(req, "X-Forwarded-Proto", 0)) >= 0 &&
 	    http_token_eq(req->headers[h].value, req->headers[h].value_len,
 	    "https"))
 		c->forwarded_tls = true;

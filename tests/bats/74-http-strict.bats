@@ -1,0 +1,125 @@
+# Goal: the front door is strict and says why: Host names checked against DNS rebinding, one trusted-proxy header family walked from the right, --header never cut, request heads found incrementally, RFC 9112 framing and methods, and refusal log lines that name what was refused at the right level.
+
+load helpers
+load front_helpers
+load program_helpers
+
+bats_require_minimum_version 1.5.0
+
+# www: a small static tree in $T/www.
+www() {
+	mkdir -p "$T/www/sub" "$T/www/evil.example"
+	printf 'body { color: red }\n' >"$T/www/style.css"
+	printf 'secret\n' >"$T/www/secret.txt"
+	printf 'sub\n' >"$T/www/sub/index.html"
+	printf 'evil\n' >"$T/www/evil.example/index.html"
+}
+
+# raw BYTES: send BYTES (printf format) on one connection, the whole answer
+# until the server closes into $T/answer; its first line in STATUS_LINE.
+raw() {
+	# shellcheck disable=SC2059
+	printf "$1" | wsraw http "$PORT" >"$T/answer" || true
+	STATUS_LINE=$(head -n 1 "$T/answer" | tr -d '\r')
+	echo "status line: $STATUS_LINE"
+}
+
+# upgrade_status HOST [HEADER...]: the status of an upgrade with that Host.
+upgrade_status() {
+	local host=$1; shift
+	local -a h=()
+	local x
+	for x in "$@"; do h+=(--header "$x"); done
+	fc head "$PORT" --upgrade --host "$host" "${h[@]}" | head -n 1 |
+	    awk '{ print $2 }'
+}
+
+# cpu_ticks PID: user + system time of PID, in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+@test "--trust-proxy-header forwarded: a client's own X-Forwarded-For no longer wins over the proxy's Forwarded" {
+	env_script "$T/env.sh"
+	start_prog --trust-proxy 127.0.0.1 --trust-proxy-header forwarded \
+	    -- "$T/env.sh"
+	# What a proxy that writes only Forwarded passes on.
+	run fc lines "$PORT" --header "X-Forwarded-For: 6.6.6.6" \
+	    --header "Forwarded: for=192.0.2.7;proto=https"
+	echo "$output"
+	grep -qx 'REMOTE_ADDR=192.0.2.7' <<<"$output"
+	wait_for 5 log_has "$T/server.log" "open peer=192\.0\.2\.7 "
+	! log_has "$T/server.log" "6\.6\.6\.6"
+	kill "$SERVER_PID"
+	wait_pid_gone "$SERVER_PID" 10
+	# The default is X-Forwarded-For, and only it.
+	start_prog --trust-proxy 127.0.0.1 -- "$T/env.sh"
+	run fc lines "$PORT" --header "Forwarded: for=192.0.2.7"
+	echo "$output"
+	grep -qx 'REMOTE_ADDR=127.0.0.1' <<<"$output"
+	run "$WSBRIDGE" --listen 127.0.0.1:0 --trust-proxy-header x-real-ip -- cat
+	[ "$status" -eq 2 ]
+	[ "$output" = "wsbridge: bad --trust-proxy-header 'x-real-ip': expected x-forwarded-for or forwarded" ]
+}
+
+@test "--trust-proxy: X-Forwarded-For is walked from the right past trusted proxies; several fields are one list" {
+	env_script "$T/env.sh"
+	start_prog --trust-proxy 127.0.0.1,10.0.0.0/8 -- "$T/env.sh"
+	run fc lines "$PORT" \
+	    --header "X-Forwarded-For: 198.51.100.1, 203.0.113.9, 10.1.2.3"
+	echo "$output"
+	grep -qx 'REMOTE_ADDR=203.0.113.9' <<<"$output"
+	run fc lines "$PORT" --header "X-Forwarded-For: 203.0.113.8" \
+	    --header "X-Forwarded-For: 10.1.2.3"
+	echo "$output"
+	grep -qx 'REMOTE_ADDR=203.0.113.8' <<<"$output"
+	# Not an address: nothing left of it counts.
+	run fc lines "$PORT" --header "X-Forwarded-For: 203.0.113.7, unknown, 10.1.2.4"
+	echo "$output"
+	grep -qx 'REMOTE_ADDR=10.1.2.4' <<<"$output"
+}
+
+@test "nginx writing only Forwarded in front: the client's X-Forwarded-For passes through and is not believed" {
+	command -v nginx >/dev/null ||
+	    skip "nginx is not installed (Debian package nginx-light)"
+	env_script "$T/env.sh"
+	start_prog --trust-proxy 127.0.0.1/32 --trust-proxy-header forwarded \
+	    -- "$T/env.sh"
+	local np
+	np=$(free_port)
+	mkdir -p "$T/nginx"
+	cat >"$T/nginx.conf" <<-EOF
+	daemon off;
+	worker_processes 1;
+	pid $T/nginx.pid;
+	error_log $T/nginx-error.log info;
+	events { worker_connections 64; }
+	http {
+	    access_log $T/nginx-access.log;
+	    client_body_temp_path $T/nginx/body;
+	    proxy_temp_path $T/nginx/proxy;
+	    fastcgi_temp_path $T/nginx/fastcgi;
+	    uwsgi_temp_path $T/nginx/uwsgi;
+	    scgi_temp_path $T/nginx/scgi;
+	    server {
+	        listen 127.0.0.1:$np;
+	        location / {
+	            proxy_pass http://127.0.0.1:$PORT;
+	            proxy_http_version 1.1;
+	            proxy_set_header Upgrade \$http_upgrade;
+	            proxy_set_header Connection "upgrade";
+	            proxy_set_header Forwarded "for=\$remote_addr";
+	        }
+	    }
+	}
+	EOF
+	nginx -t -q -p "$T/nginx" -c "$T/nginx.conf" -e "$T/nginx-error.log"
+	bg nginx nginx -p "$T/nginx" -c "$T/nginx.conf" -e "$T/nginx-error.log"
+	wait_for 10 port_open "$np"
+	run fc lines "$np" --path /env --source 127.0.0.2 \
+	    --header "X-Forwarded-For: 6.6.6.6"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'HTTP_X_FORWARDED_FOR=6.6.6.6' <<<"$output"
+	grep -qx 'REMOTE_ADDR=127.0.0.2' <<<"$output"
+}
