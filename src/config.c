@@ -94,6 +94,11 @@ static const char usage_text[] =
 "                             (or mark one: --listen 8080,proxy)\n"
 "      --trust-proxy-header H the header --trust-proxy reads: x-forwarded-for\n"
 "                             (default) or forwarded, never both\n"
+"      --server-name LIST     answer only requests whose Host is one of\n"
+"                             these names (example.org, *.example.org, or\n"
+"                             * for any), else 421; by default programs\n"
+"                             reached over loopback answer only loopback\n"
+"                             names (localhost, 127.0.0.1, [::1])\n"
 "\n"
 "TLS (wss:// and https://):\n"
 "      --tls-cert FILE        certificate chain (PEM); with --tls-key, every\n"
@@ -165,6 +170,7 @@ enum opt_id {
 	OPT_DEFLATE,
 	OPT_DEFLATE_LEVEL,
 	/* Host names and proxies. */
+	OPT_SERVER_NAME,
 	OPT_TRUST_PROXY_HEADER
 };
 
@@ -209,6 +215,7 @@ static const struct option long_opts[] = {
 	{ "header",		required_argument, NULL, OPT_HEADER },
 	{ "deflate",		required_argument, NULL, OPT_DEFLATE },
 	{ "deflate-level",	required_argument, NULL, OPT_DEFLATE_LEVEL },
+	{ "server-name",	required_argument, NULL, OPT_SERVER_NAME },
 	{ "trust-proxy-header",	required_argument, NULL,
 	    OPT_TRUST_PROXY_HEADER },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
@@ -797,9 +804,11 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 		return (0);
 	}
 	case OPT_ORIGIN:
-	case OPT_TRUST_PROXY: {
+	case OPT_TRUST_PROXY:
+	case OPT_SERVER_NAME: {
 		char ***list = id == OPT_ORIGIN ? &cfg->origins :
-		    &cfg->trust_proxy;
+		    id == OPT_TRUST_PROXY ? &cfg->trust_proxy :
+		    &cfg->server_names;
 		const char *p = arg, *end;
 		size_t len;
 
@@ -1139,6 +1148,7 @@ config_free(struct config *cfg)
 	free(cfg->basic_auth);
 	free(cfg->token_file);
 	list_free(cfg->trust_proxy);
+	list_free(cfg->server_names);
 	free(cfg->headers);
 	memset(cfg, 0, sizeof(*cfg));
 }

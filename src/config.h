@@ -115,6 +115,7 @@ struct config {
 	char		*headers;	/* --header lines, each with CRLF */
 	bool		deflate;	/* permessage-deflate when offered */
 	int		deflate_level;	/* 1-9 */
+	char		**server_names;	/* --server-name, or NULL */
 	bool		trust_forwarded; /* --trust-proxy reads Forwarded,
 					   not X-Forwarded-For */
 };

@@ -189,6 +189,78 @@ front_door_peer(struct conn *c, const struct http_request *req)
 	    "[%s]" : "%s", addr);
 }
 
+/* Does the configuration spawn programs (the default or a route)? */
+static bool
+spawns_programs(const struct config *cfg)
+{
+	size_t i;
+
+	if (target_is_program(&cfg->connect))
+		return (true);
+	for (i = 0; i < cfg->nroutes; i++)
+		if (target_is_program(&cfg->routes[i].target))
+			return (true);
+	return (false);
+}
+
+/* Did the connection come in over loopback (to 127/8 or ::1)? */
+static bool
+reached_over_loopback(const struct conn *c)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	const uint8_t *a;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(c->t.fd, (struct sockaddr *)&ss, &len) == -1)
+		return (false);
+	if (ss.ss_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)&ss;
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
+	}
+	if (ss.ss_family != AF_INET6)
+		return (false);
+	sin6 = (const struct sockaddr_in6 *)(const void *)&ss;
+	a = sin6->sin6_addr.s6_addr;
+	return (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+	    (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && a[12] == 127));
+}
+
+/*
+ * --server-name, and without it, for programs reached over loopback,
+ * loopback names only: a page whose name an attacker points at 127.0.0.1
+ * (DNS rebinding) sends that name in Host, and its own Origin passes
+ * --same-origin.  NULL when the Host may be served, else why not.
+ */
+static const char *
+front_door_host(struct conn *c, const char *host, size_t len, char *why,
+    size_t whylen)
+{
+	const struct config *cfg = c->srv->cfg;
+	char shown[128];
+	size_t n = 0;
+
+	/* HTTP/1.0 without Host: no browser, so no rebound page (and the
+	 * health checks of HAProxy and others look like this). */
+	if (host == NULL)
+		return (NULL);
+	if (cfg->server_names != NULL) {
+		while (cfg->server_names[n] != NULL)
+			n++;
+		if (origin_host_allowed(host, len,
+		    (const char *const *)cfg->server_names, n))
+			return (NULL);
+	} else if (!spawns_programs(cfg) || !reached_over_loopback(c) ||
+	    origin_host_loopback(host, len))
+		return (NULL);
+	copy_path(shown, sizeof(shown), host, len);
+	snprintf(why, whylen, "Host %s is %s", shown, n > 0 ?
+	    "not a --server-name" : "not a loopback name, and programs on "
+	    "loopback answer only those (see --server-name)");
+	return (why);
+}
+
 /*
  * --origin and --same-origin; NULL when the Origin may connect.  A request
  * without Origin comes from no browser, so no other site can have made it.
@@ -411,8 +483,10 @@ conn_try_handshake(struct conn *c)
 	struct backend_req breq;
 	const struct target *target;
 	char dn[256], extra[1024], ext[PMD_ANSWER_MAX + 40];
-	const char *why;
+	char whybuf[400];
+	const char *why, *host;
 	char reply[1536];
+	size_t host_len;
 	int r, n, status;
 
 	memset(&req, 0, sizeof(req));
@@ -438,6 +512,15 @@ conn_try_handshake(struct conn *c)
 	    !http_list_has(&req, "Connection", "close") :
 	    http_list_has(&req, "Connection", "keep-alive");
 	front_door_peer(c, &req);
+	if (http_host(&req, &host, &host_len, &why) == -1) {
+		reply_status(c, 400, why, NULL);
+		return;
+	}
+	if ((why = front_door_host(c, host, host_len, whybuf,
+	    sizeof(whybuf))) != NULL) {
+		reply_status(c, 421, why, NULL);
+		return;
+	}
 	if (c->srv->auth != NULL) {
 		if ((c->user = auth_check(c->srv->auth, &req)) == NULL) {
 			reply_status(c, 401, "authentication required",

@@ -39,6 +39,56 @@ cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+@test "DNS rebinding: a program on loopback answers only loopback Host names, --same-origin or not; 421 names the Host" {
+	start_prog --same-origin -- cat
+	local h
+	# The page of a rebound name is its own origin: --same-origin passes it.
+	[ "$(upgrade_status "evil.example:$PORT" "Origin: http://evil.example:$PORT")" = 421 ]
+	[ "$(upgrade_status "evil.example")" = 421 ]
+	[ "$(upgrade_status "localhost.evil.example:$PORT")" = 421 ]
+	[ "$(upgrade_status "127.0.0.1.evil.example")" = 421 ]
+	for h in "127.0.0.1:$PORT" 127.0.0.1 "localhost:$PORT" LOCALHOST \
+	    "app.localhost:$PORT" "[::1]:$PORT" "127.0.0.2"; do
+		echo "Host: $h"
+		[ "$(upgrade_status "$h" "Origin: http://$h")" = 101 ]
+	done
+	# Plain requests too, before anything else is looked at.
+	raw 'GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 421 Misdirected Request" ]
+	# No Host at all (HTTP/1.0, a health check) comes from no browser.
+	raw 'GET / HTTP/1.0\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
+	log_has "$T/server.log" "^wsbridge: warn: #1 peer=127\.0\.0\.1:[0-9]+ 421 Misdirected Request: Host evil\.example:$PORT is not a loopback name, and programs on loopback answer only those \(see --server-name\)$"
+	[ "$(count_lines "$T/server.log" " 421 Misdirected Request: Host ")" -eq 5 ]
+}
+
+@test "DNS rebinding: --server-name lists the names, '*' takes any; TCP backends are not restricted by default" {
+	start_prog --server-name 'app.example,*.apps.example' -- cat
+	[ "$(upgrade_status "app.example:$PORT")" = 101 ]
+	[ "$(upgrade_status "APP.example.")" = 101 ]
+	[ "$(upgrade_status "x.apps.example")" = 101 ]
+	[ "$(upgrade_status "apps.example")" = 421 ]
+	[ "$(upgrade_status "evil.example")" = 421 ]
+	# Named, loopback is no longer implied.
+	[ "$(upgrade_status "127.0.0.1:$PORT")" = 421 ]
+	# An absolute-form target's authority is the one checked.
+	raw 'GET http://evil.example/ HTTP/1.1\r\nHost: app.example\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 421 Misdirected Request" ]
+	log_has "$T/server.log" "421 Misdirected Request: Host evil\.example is not a --server-name$"
+	kill "$SERVER_PID"
+	wait_pid_gone "$SERVER_PID" 10
+	start_prog --server-name '*' -- cat
+	[ "$(upgrade_status "evil.example")" = 101 ]
+	kill "$SERVER_PID"
+	wait_pid_gone "$SERVER_PID" 10
+	start_backend echo
+	start_server
+	[ "$(upgrade_status "evil.example")" = 101 ]
+	run "$WSBRIDGE" --listen 127.0.0.1:0 --server-name 'https://a.example' -- cat
+	[ "$status" -eq 2 ]
+	[ "$output" = "wsbridge: bad --server-name 'https://a.example': expected a host name, *.domain or *" ]
+}
+
 @test "--trust-proxy-header forwarded: a client's own X-Forwarded-For no longer wins over the proxy's Forwarded" {
 	env_script "$T/env.sh"
 	start_prog --trust-proxy 127.0.0.1 --trust-proxy-header forwarded \
@@ -122,4 +172,19 @@ cpu_ticks() {
 	[ "$status" -eq 0 ]
 	grep -qx 'HTTP_X_FORWARDED_FOR=6.6.6.6' <<<"$output"
 	grep -qx 'REMOTE_ADDR=127.0.0.2' <<<"$output"
+}
+
+@test "an HTTP/1.1 request without Host, or with two, gets 400; HTTP/1.0 needs none" {
+	www
+	start_wsbridge --listen 127.0.0.1:0 --static "$T/www"
+	raw 'GET /style.css HTTP/1.1\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
+	log_has "$T/server.log" "400 Bad Request: missing Host$"
+	raw 'GET /style.css HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
+	log_has "$T/server.log" "400 Bad Request: more than one Host$"
+	raw 'GET /style.css HTTP/1.1\r\nHost: a b\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
+	raw 'GET /style.css HTTP/1.0\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
 }
