@@ -174,6 +174,19 @@ cpu_ticks() {
 	grep -qx 'REMOTE_ADDR=127.0.0.2' <<<"$output"
 }
 
+@test "GET //name of a directory redirects to /name/, never to another host" {
+	www
+	start_wsbridge --listen 127.0.0.1:0 --static "$T/www"
+	local p
+	for p in //evil.example ///evil.example; do
+		raw "GET $p HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+		[ "$STATUS_LINE" = "HTTP/1.1 301 Moved Permanently" ]
+		grep -qx 'Location: /evil.example/'$'\r' "$T/answer"
+	done
+	raw 'GET /sub HTTP/1.1\r\nHost: a\r\n\r\n'
+	grep -qx 'Location: /sub/'$'\r' "$T/answer"
+}
+
 @test "an HTTP/1.1 request without Host, or with two, gets 400; HTTP/1.0 needs none" {
 	www
 	start_wsbridge --listen 127.0.0.1:0 --static "$T/www"
