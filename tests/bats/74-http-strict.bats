@@ -174,6 +174,29 @@ cpu_ticks() {
 	grep -qx 'REMOTE_ADDR=127.0.0.2' <<<"$output"
 }
 
+@test "the client's close reason is logged with its control bytes escaped: no forged log line" {
+	start_backend echo
+	start_server
+	run "$PY" -c '
+import sys; sys.path.insert(0, sys.argv[1])
+from wsraw import WS
+port = int(sys.argv[2])
+ws = WS("127.0.0.1", port, 10)
+r = ws.handshake()
+print(r.status_line)
+ws.send_close(1000, b"bye\nwsbridge: warn: #9 forged\x1b[31m\\\x00!")
+cf, _, closed = ws.expect_close(10)
+print(cf.close_code() if cf else None, closed)' "$HELPERS" "$PORT"
+	echo "$output"
+	expect_output 'HTTP/1.1 101 Switching Protocols
+1000 True'
+	wait_for 5 log_has "$T/server.log" "#1 close "
+	cat "$T/server.log"
+	! log_has "$T/server.log" "^wsbridge: warn: #9 forged"
+	[ "$(grep -c '' "$T/server.log")" -eq "$(grep -c '^wsbridge: ' "$T/server.log")" ]
+	grep -qF 'code=1000 by=client reason=bye\x0awsbridge: warn: #9 forged\x1b[31m\\\x00!' "$T/server.log"
+}
+
 @test "GET //name of a directory redirects to /name/, never to another host" {
 	www
 	start_wsbridge --listen 127.0.0.1:0 --static "$T/www"
