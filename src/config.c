@@ -875,6 +875,14 @@ set_option(struct config *cfg, int id, const char *arg, char *err,
 		if (asprintf(&line, "%s%s\r\n", cfg->headers != NULL ?
 		    cfg->headers : "", arg) == -1)
 			return (fail(err, errlen, "out of memory"));
+		/* Every answer must hold them whole: refused now, not cut. */
+		if (strlen(line) > CONFIG_HEADERS_MAX) {
+			free(line);
+			return (fail(err, errlen, "bad --header '%.40s%s': the "
+			    "added headers would take more than %d bytes",
+			    arg, strlen(arg) > 40 ? "..." : "",
+			    CONFIG_HEADERS_MAX));
+		}
 		free(cfg->headers);
 		cfg->headers = line;
 		return (0);

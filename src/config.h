@@ -24,6 +24,9 @@ enum stderr_mode {
 	STDERR_NULL		/* /dev/null */
 };
 
+/* The most bytes --header lines may add to an answer, CRLFs included. */
+#define CONFIG_HEADERS_MAX	4096
+
 /* Where a connection's bytes go. */
 struct target {
 	enum target_kind kind;

@@ -180,7 +180,10 @@ conn_on_backend_event(struct backend *b, enum backend_event ev)
 		c->state = CONN_OPEN;
 		c->last_data = c->last_rx = ev_now(c->srv->loop);
 		open_timer(c);
-		buf_append(&c->wire, c->reply, strlen(c->reply));
+		/* wire is empty and holds any answer (conn_http.c). */
+		if (buf_append(&c->wire, c->reply, strlen(c->reply)) == -1)
+			log_warnx("#%" PRIu64 " 101 answer dropped: no room",
+			    c->id);
 		free(c->reply);
 		c->reply = NULL;
 		c->logged_open = true;

@@ -40,7 +40,7 @@ struct conn_pmd {
 #define CONN_RX_SIZE	BUF_POOL_SIZE	/* client bytes not yet parsed */
 #define CONN_TOBE_SIZE	BUF_POOL_SIZE	/* payload waiting for the backend */
 #define CONN_FROMBE_SIZE BUF_POOL_SIZE	/* backend bytes waiting to go out */
-#define CONN_WIRE_SIZE	4096		/* HTTP replies and control frames */
+#define CONN_WIRE_SIZE	8192		/* HTTP replies and control frames */
 #define CONN_B64_CHUNK	(48 * 1024)	/* raw bytes per base64 frame */
 
 #define CONN_MAGIC	0x77736263	/* "wsbc" */

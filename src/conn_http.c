@@ -30,6 +30,10 @@
 #define MAX_HEADERS	100
 #define RESPONSE_TIMEOUT 60.	/* seconds without progress on a file */
 
+/* Any answer, our 101 included, fits in wire with room for control frames. */
+_Static_assert(ANSWER_MAX + WIRE_RESERVE <= CONN_WIRE_SIZE,
+    "CONN_WIRE_SIZE cannot hold the longest answer");
+
 void
 conn_set_peer(struct conn *c, const struct sockaddr *sa)
 {
@@ -82,13 +86,14 @@ copy_path(char *out, size_t outlen, const char *p, size_t len)
 
 /*
  * Refuse the request with an HTTP error, then linger so the reply is not
- * lost to a reset.
+ * lost to a reset.  The answer is sent whole or not at all: one that does
+ * not fit (which start-up checks rule out) loses its extra headers.
  */
 static void
 http_reply(struct conn *c, int status, const char *why, const char *extra,
     bool log)
 {
-	char reply[1024];
+	char reply[ANSWER_MAX];
 	int n;
 
 	if (log)
@@ -99,9 +104,15 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 	buf_free(&c->wire);
 	free(c->reply);
 	c->reply = NULL;
-	n = handshake_error(reply, sizeof(reply), status, extra, NULL);
-	if (n > 0)
-		buf_append(&c->wire, reply, (size_t)n);
+	if ((n = handshake_error(reply, sizeof(reply), status, extra,
+	    NULL)) < 0) {
+		log_warnx("#%" PRIu64 " %d answer too large: sent without "
+		    "its extra headers", c->id, status);
+		n = handshake_error(reply, sizeof(reply), status, NULL, NULL);
+	}
+	if (n > 0 && buf_append(&c->wire, reply, (size_t)n) == -1)
+		log_warnx("#%" PRIu64 " %d answer dropped: no room", c->id,
+		    status);
 	c->state = CONN_HTTP_ERROR;
 	conn_set_timer(c, c->srv->cfg->close_timeout);
 }
@@ -366,25 +377,40 @@ negotiate_deflate(struct conn *c, const struct http_request *req, char *ext,
 	return (0);
 }
 
-/* Extra header lines for an answer: --header's, then the answer's own. */
-static const char *
-extra_headers(struct conn *c, char *buf, size_t len, const char *own)
+/*
+ * Extra header lines for an answer into *out (NULL for none): --header's,
+ * then the answer's own, in buf if need be.  -1 when they do not fit in len:
+ * never cut short.
+ */
+static int
+extra_headers(struct conn *c, char *buf, size_t len, const char *own,
+    const char **out)
 {
 	const char *user = c->srv->cfg->headers;
+	int n;
 
+	*out = own;
 	if (user == NULL)
-		return (own);
-	snprintf(buf, len, "%s%s", user, own != NULL ? own : "");
-	return (buf);
+		return (0);
+	n = snprintf(buf, len, "%s%s", user, own != NULL ? own : "");
+	if (n < 0 || (size_t)n >= len)
+		return (-1);
+	*out = buf;
+	return (0);
 }
 
 static void
 reply_status(struct conn *c, int status, const char *why, const char *own)
 {
-	char extra[2048];
+	char extra[ANSWER_MAX];
+	const char *e;
 
-	conn_http_error(c, status, why, extra_headers(c, extra, sizeof(extra),
-	    own));
+	if (extra_headers(c, extra, sizeof(extra), own, &e) == -1) {
+		log_warnx("#%" PRIu64 " %d answer too large: sent without "
+		    "--header's lines", c->id, status);
+		e = own;
+	}
+	conn_http_error(c, status, why, e);
 }
 
 /* The request path: the target up to '?', for plain requests. */
@@ -407,7 +433,7 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct static_file f;
-	char head[2048], extra[1024], location[1024];
+	char head[ANSWER_MAX], extra[ANSWER_MAX], location[1024];
 	const char *own;
 	bool head_only;
 	size_t plen = target_path_len(req);
@@ -421,12 +447,14 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 	}
 	if (cfg->static_dir == NULL) {
 		if (plen == 1 && req->target[0] == '/') {
+			if (extra_headers(c, extra, sizeof(extra), NULL,
+			    &own) == -1 || (n = handshake_error(head,
+			    sizeof(head), 200, own, help_text)) < 0) {
+				reply_status(c, 500, "answer too large", NULL);
+				return;
+			}
 			buf_free(&c->rx);
-			n = handshake_error(head, sizeof(head), 200,
-			    extra_headers(c, extra, sizeof(extra), NULL),
-			    help_text);
-			if (n > 0)
-				buf_append(&c->wire, head, (size_t)n);
+			buf_append(&c->wire, head, (size_t)n);
 			c->state = CONN_HTTP_ERROR;
 			conn_set_timer(c, cfg->close_timeout);
 			return;
@@ -438,8 +466,7 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 	status = static_open(c->srv->static_root, req->target, plen, &f,
 	    location, sizeof(location));
 	if (status == 301) {
-		snprintf(extra, sizeof(extra), "Location: %.900s\r\n",
-		    location);
+		snprintf(extra, sizeof(extra), "Location: %s\r\n", location);
 		reply_status(c, 301, "moved", extra);
 		return;
 	}
@@ -448,10 +475,9 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 		    "forbidden", NULL);
 		return;
 	}
-	own = extra_headers(c, extra, sizeof(extra), NULL);
-	n = static_head(head, sizeof(head), req, &f, c->keep_alive, own,
-	    &status);
-	if (n < 0) {
+	if (extra_headers(c, extra, sizeof(extra), NULL, &own) == -1 ||
+	    (n = static_head(head, sizeof(head), req, &f, c->keep_alive, own,
+	    &status)) < 0) {
 		close(f.fd);
 		reply_status(c, 500, "answer too large", NULL);
 		return;
@@ -482,10 +508,10 @@ conn_try_handshake(struct conn *c)
 	struct handshake hs;
 	struct backend_req breq;
 	const struct target *target;
-	char dn[256], extra[1024], ext[PMD_ANSWER_MAX + 40];
+	char dn[256], extra[ANSWER_MAX], ext[PMD_ANSWER_MAX + 40];
 	char whybuf[400];
-	const char *why, *host;
-	char reply[1536];
+	const char *why, *host, *own;
+	char reply[ANSWER_MAX];
 	size_t host_len;
 	int r, n, status;
 
@@ -555,9 +581,14 @@ conn_try_handshake(struct conn *c)
 		conn_http_error(c, 500, "out of memory", NULL);
 		return;
 	}
-	if ((n = handshake_response(reply, sizeof(reply), &hs,
-	    extra_headers(c, extra, sizeof(extra), ext))) < 0 ||
-	    (c->reply = strndup(reply, (size_t)n)) == NULL) {
+	/* Never a cut answer: without its blank line or the extension
+	 * the client would not know that deflate is on. */
+	if (extra_headers(c, extra, sizeof(extra), ext, &own) == -1 ||
+	    (n = handshake_response(reply, sizeof(reply), &hs, own)) < 0) {
+		conn_http_error(c, 500, "101 answer too large", NULL);
+		return;
+	}
+	if ((c->reply = strndup(reply, (size_t)n)) == NULL) {
 		conn_http_error(c, 500, "out of memory", NULL);
 		return;
 	}

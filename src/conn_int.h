@@ -12,11 +12,19 @@
 #include <sys/socket.h>
 
 #include "backend.h"
+#include "config.h"
 #include "conn.h"
 #include "ws_msg.h"
 
 /* Room kept in wire so a pong and our close always fit. */
 #define WIRE_RESERVE	(2 * (WS_CONTROL_MAX + 4))
+
+/*
+ * The longest HTTP answer built (head, and the short body of an error):
+ * --header's lines and at most 2 KiB of our own (status line, Location,
+ * WWW-Authenticate, Sec-WebSocket-* lines, the help text).
+ */
+#define ANSWER_MAX	(CONFIG_HEADERS_MAX + 2048)
 
 enum rx_result {
 	RX_MORE,		/* all parsed: waiting for bytes */

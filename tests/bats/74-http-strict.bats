@@ -174,6 +174,51 @@ cpu_ticks() {
 	grep -qx 'REMOTE_ADDR=127.0.0.2' <<<"$output"
 }
 
+@test "--header: 4 KiB of headers reach the 101 (with its extension line and blank line), errors and files whole; more is refused at start-up" {
+	www
+	start_backend echo
+	local -a hdrs=()
+	local i total=0 line
+	for i in $(seq 1 36); do
+		line="X-Pad-$(printf %02d "$i"): $(head -c 100 /dev/zero | tr '\0' v)"
+		hdrs+=(--header "$line")
+		total=$((total + ${#line} + 2))
+	done
+	note "--header lines: $total bytes"
+	[ "$total" -le 4096 ] && [ "$total" -gt 4000 ]
+	start_wsbridge --listen 127.0.0.1:0 --connect "127.0.0.1:$BACKEND_PORT" \
+	    --static "$T/www" "${hdrs[@]}"
+	run fc head "$PORT" --upgrade --header \
+	    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"
+	echo "$output"
+	[ "${lines[0]}" = "HTTP/1.1 101 Switching Protocols" ]
+	[ "$(grep -c '^X-Pad-[0-9][0-9]: v\{100\}$' <<<"$output")" -eq 36 ]
+	grep -qx 'Sec-WebSocket-Extensions: permessage-deflate.*' <<<"$output"
+	# The blank line: the whole head arrived.
+	[[ $output != *"(connection closed before the end of the head)"* ]]
+	raw 'GET /missing HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 404 Not Found" ]
+	[ "$(grep -c '^X-Pad-[0-9][0-9]: v\{100\}'$'\r''$' "$T/answer")" -eq 36 ]
+	[ "$(tail -c 14 "$T/answer")" = "404 Not Found" ]
+	raw 'GET /style.css HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
+	[ "$(grep -c '^X-Pad-[0-9][0-9]: v\{100\}'$'\r''$' "$T/answer")" -eq 36 ]
+	[ "$(tail -n 1 "$T/answer")" = "body { color: red }" ]
+	kill "$SERVER_PID"
+	wait_pid_gone "$SERVER_PID" 10
+	# Up to 4096 bytes in all (--help, last, exits 0 once all is parsed);
+	# one byte more is refused, before anything starts.
+	run "$WSBRIDGE" --listen 127.0.0.1:0 --connect "127.0.0.1:$BACKEND_PORT" \
+	    "${hdrs[@]}" --header "X-More: $(head -c $((4086 - total)) /dev/zero | tr '\0' w)" --help
+	[ "$status" -eq 0 ]
+	run "$WSBRIDGE" --listen 127.0.0.1:0 --connect "127.0.0.1:$BACKEND_PORT" \
+	    "${hdrs[@]}" --header "X-More: $(head -c $((4087 - total)) /dev/zero | tr '\0' w)"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "wsbridge: bad --header 'X-More: wwww"*"...': the added headers would take more than 4096 bytes" ]]
+}
+
 @test "the client's close reason is logged with its control bytes escaped: no forged log line" {
 	start_backend echo
 	start_server
