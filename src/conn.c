@@ -621,6 +621,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 	c->id = ++srv->next_id;
 	c->state = CONN_HANDSHAKE;
 	c->file_fd = -1;
+	http_scan_init(&c->head_scan);
 	ev_io_init(&c->crio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->cwio, client_write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, timer_cb);

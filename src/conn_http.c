@@ -483,6 +483,7 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 		return;
 	}
 	buf_consume(&c->rx, headlen);
+	http_scan_init(&c->head_scan);
 	buf_append(&c->wire, head, (size_t)n);
 	log_info("#%" PRIu64 " peer=%s%s%s %s %s %d %lld", c->id, c->peer,
 	    c->user != NULL ? " user=" : "", c->user != NULL ? c->user : "",
@@ -497,6 +498,44 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 	}
 	c->state = CONN_HTTP_RESPONSE;
 	conn_set_timer(c, RESPONSE_TIMEOUT);
+}
+
+/*
+ * Find the request head in rx and parse it once it is whole: the search for
+ * its end goes on from where the last read left it, so a head arriving a
+ * byte at a time costs no more than one arriving whole.  Returns the head's
+ * length with req filled, 0 while incomplete, -1 after refusing it.
+ */
+static int
+read_head(struct conn *c, struct http_request *req)
+{
+	const char *data = (const char *)buf_data(&c->rx);
+	size_t len = buf_len(&c->rx), max = c->srv->cfg->max_header;
+	char why[100];
+	int r, n;
+
+	r = http_scan_head(&c->head_scan, data, len < max ? len : max);
+	if (r == HTTP_INCOMPLETE) {
+		if (len < max)
+			return (0);
+		snprintf(why, sizeof(why), "request head too large "
+		    "(--max-header %zu)", max);
+		conn_http_error(c, 431, why, NULL);
+		return (-1);
+	}
+	if (r < 0) {
+		conn_http_error(c, 400, "malformed request: a control "
+		    "character or a bare CR in the head", NULL);
+		return (-1);
+	}
+	if ((n = http_parse_request(data, (size_t)r, req, MAX_HEADERS)) !=
+	    r) {
+		conn_http_error(c, n < 0 ? -n : 400, n == -431 ?
+		    "too many header fields" : n == -505 ?
+		    "HTTP version not 1.x" : "malformed request", NULL);
+		return (-1);
+	}
+	return (r);
 }
 
 void
@@ -517,22 +556,8 @@ conn_try_handshake(struct conn *c)
 
 	memset(&req, 0, sizeof(req));
 	req.headers = hdrs;
-	r = http_parse_request((const char *)buf_data(&c->rx),
-	    buf_len(&c->rx), &req, MAX_HEADERS);
-	if (r == HTTP_INCOMPLETE) {
-		if (buf_len(&c->rx) >= cfg->max_header)
-			conn_http_error(c, 431, "request head too large", NULL);
+	if ((r = read_head(c, &req)) <= 0)
 		return;
-	}
-	if (r < 0) {
-		conn_http_error(c, -r, r == -431 ? "too many header fields" :
-		    "malformed request", NULL);
-		return;
-	}
-	if ((size_t)r > cfg->max_header) {
-		conn_http_error(c, 431, "request head too large", NULL);
-		return;
-	}
 	copy_path(c->path, sizeof(c->path), req.target, req.target_len);
 	c->keep_alive = req.minor_version >= 1 ?
 	    !http_list_has(&req, "Connection", "close") :

@@ -219,6 +219,62 @@ cpu_ticks() {
 	[[ $output == "wsbridge: bad --header 'X-More: wwww"*"...': the added headers would take more than 4096 bytes" ]]
 }
 
+@test "a request head of exactly --max-header bytes sent one byte per write gets its 101; one more byte gets 431" {
+	start_backend echo
+	start_server
+	run "$PY" -c '
+import sys; sys.path.insert(0, sys.argv[1])
+from wsraw import WS, upgrade_request
+port = int(sys.argv[2])
+for size in (16384, 16385):
+    base, _ = upgrade_request(host_header="127.0.0.1")
+    pad = size - len(base) - len("X-Pad: \r\n")
+    req, key = upgrade_request(host_header="127.0.0.1",
+        extra=[("X-Pad", "p" * pad)])
+    assert len(req) == size, len(req)
+    ws = WS("127.0.0.1", port, 30)
+    try:
+        ws.send(req, split=1)
+    except OSError as e:
+        print("send:", e)
+    r = ws.read_head(30, key)
+    print(size, r.status_line, r.accept_ok)
+    ws.close()' "$HELPERS" "$PORT"
+	echo "$output"
+	expect_output '16384 HTTP/1.1 101 Switching Protocols True
+16385 HTTP/1.1 431 Request Header Fields Too Large False'
+}
+
+@test "a 1 MiB request head finished a byte per write costs the server no more than one sent whole (no re-parse per read)" {
+	start_backend echo
+	start_server --max-header 1048576 --handshake-timeout 60
+	local before after
+	before=$(cpu_ticks "$SERVER_PID")
+	run "$PY" -c '
+import sys, time; sys.path.insert(0, sys.argv[1])
+from wsraw import WS, upgrade_request
+port, size, tail = int(sys.argv[2]), 1048576, 6000
+base, _ = upgrade_request(host_header="127.0.0.1")
+pad = size - len(base) - len("X-Pad: \r\n")
+req, key = upgrade_request(host_header="127.0.0.1",
+    extra=[("X-Pad", "p" * pad)])
+assert len(req) == size, len(req)
+ws = WS("127.0.0.1", port, 60)
+ws.send(req[:-tail])
+# Paced, so that the server reads (and, before, parsed) about once each.
+for i in range(size - tail, size):
+    ws.sock.send(req[i:i + 1])
+    time.sleep(0.0003)
+r = ws.read_head(60, key)
+print(r.status_line, r.accept_ok)' "$HELPERS" "$PORT"
+	echo "$output"
+	[ "$output" = "HTTP/1.1 101 Switching Protocols True" ]
+	after=$(cpu_ticks "$SERVER_PID")
+	note "server CPU for the head: $((after - before)) ticks of 1/$(getconf CLK_TCK) s"
+	# Parsing 1 MiB from byte 0 on each of 6000 reads takes seconds.
+	[ $((after - before)) -lt $(($(getconf CLK_TCK) / 2)) ]
+}
+
 @test "the client's close reason is logged with its control bytes escaped: no forged log line" {
 	start_backend echo
 	start_server
