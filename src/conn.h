@@ -112,6 +112,7 @@ struct conn {
 	bool		tls;		/* the client speaks TLS */
 	bool		forwarded_tls;	/* a trusted proxy ended TLS for it */
 	bool		keep_alive;	/* plain HTTP: another request may come */
+	bool		head_only;	/* HEAD: answers carry no body */
 	struct http_scan head_scan;	/* how far the search for the end of
 					   the request head got */
 	bool		proxy_pending;	/* a PROXY header is still to come */

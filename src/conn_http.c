@@ -94,6 +94,7 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
     bool log)
 {
 	char reply[ANSWER_MAX];
+	const char *end;
 	int n;
 
 	if (log)
@@ -110,6 +111,10 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 		    "its extra headers", c->id, status);
 		n = handshake_error(reply, sizeof(reply), status, NULL, NULL);
 	}
+	/* RFC 9110 §9.3.2: the head a GET would get, without the body. */
+	if (n > 0 && c->head_only &&
+	    (end = memmem(reply, (size_t)n, "\r\n\r\n", 4)) != NULL)
+		n = (int)(end + 4 - reply);
 	if (n > 0 && buf_append(&c->wire, reply, (size_t)n) == -1)
 		log_warnx("#%" PRIu64 " %d answer dropped: no room", c->id,
 		    status);
@@ -433,16 +438,17 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct static_file f;
-	char head[ANSWER_MAX], extra[ANSWER_MAX], location[1024];
-	const char *own;
-	bool head_only;
+	char head[ANSWER_MAX], extra[ANSWER_MAX], location[1024], why[1200];
+	const char *own, *end;
+	bool head_only = c->head_only;
 	size_t plen = target_path_len(req);
 	int n, status;
 
-	head_only = http_token_eq(req->method, req->method_len, "HEAD");
-	if (!head_only && !http_token_eq(req->method, req->method_len,
-	    "GET")) {
-		reply_status(c, 405, "method not allowed", "Allow: GET, HEAD\r\n");
+	if (!head_only && !(req->method_len == 3 &&
+	    memcmp(req->method, "GET", 3) == 0)) {
+		snprintf(why, sizeof(why), "method %.*s not allowed for %s",
+		    (int)req->method_len, req->method, c->path);
+		reply_status(c, 405, why, "Allow: GET, HEAD\r\n");
 		return;
 	}
 	if (cfg->static_dir == NULL) {
@@ -453,6 +459,9 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 				reply_status(c, 500, "answer too large", NULL);
 				return;
 			}
+			if (head_only && (end = memmem(head, (size_t)n,
+			    "\r\n\r\n", 4)) != NULL)
+				n = (int)(end + 4 - head);
 			buf_free(&c->rx);
 			buf_append(&c->wire, head, (size_t)n);
 			c->state = CONN_HTTP_ERROR;
@@ -548,21 +557,32 @@ conn_try_handshake(struct conn *c)
 	struct backend_req breq;
 	const struct target *target;
 	char dn[256], extra[ANSWER_MAX], ext[PMD_ANSWER_MAX + 40];
-	char whybuf[400];
+	char whybuf[400], shown[64];
 	const char *why, *host, *own;
 	char reply[ANSWER_MAX];
+	uint64_t body_len;
 	size_t host_len;
-	int r, n, status;
+	int r, n, status, body;
 
 	memset(&req, 0, sizeof(req));
 	req.headers = hdrs;
+	c->head_only = false;		/* until this request says HEAD */
 	if ((r = read_head(c, &req)) <= 0)
 		return;
 	copy_path(c->path, sizeof(c->path), req.target, req.target_len);
+	c->head_only = req.method_len == 4 &&
+	    memcmp(req.method, "HEAD", 4) == 0;
 	c->keep_alive = req.minor_version >= 1 ?
 	    !http_list_has(&req, "Connection", "close") :
 	    http_list_has(&req, "Connection", "keep-alive");
 	front_door_peer(c, &req);
+	/* RFC 9110 §9.1: methods are case-sensitive; "get" is unknown. */
+	if (!http_method_known(req.method, req.method_len)) {
+		copy_path(shown, sizeof(shown), req.method, req.method_len);
+		snprintf(whybuf, sizeof(whybuf), "unknown method %s", shown);
+		reply_status(c, 501, whybuf, NULL);
+		return;
+	}
 	if (http_host(&req, &host, &host_len, &why) == -1) {
 		reply_status(c, 400, why, NULL);
 		return;
@@ -570,6 +590,12 @@ conn_try_handshake(struct conn *c)
 	if ((why = front_door_host(c, host, host_len, whybuf,
 	    sizeof(whybuf))) != NULL) {
 		reply_status(c, 421, why, NULL);
+		return;
+	}
+	/* RFC 9112 §6.3: a body must be read or the connection closed. */
+	if ((body = http_body(&req, &body_len)) == -1) {
+		reply_status(c, 400, "bad Content-Length or Transfer-Encoding",
+		    NULL);
 		return;
 	}
 	if (c->srv->auth != NULL) {
@@ -584,12 +610,21 @@ conn_try_handshake(struct conn *c)
 	 * something else is a bad upgrade: handshake_check says 400). */
 	if (!handshake_is_upgrade(&req) &&
 	    http_find_header(&req, "Upgrade", 0) < 0) {
+		/* The body is not read: the connection ends after the
+		 * answer, and lingering drops it. */
+		if (body == 1 || body_len > 0)
+			c->keep_alive = false;
 		serve_plain(c, &req, (size_t)r);
 		return;
 	}
 	if ((status = handshake_check(&req, &hs, &why)) != 0) {
 		reply_status(c, status, why, status == 405 ?
 		    "Allow: GET\r\n" : NULL);
+		return;
+	}
+	/* What follows the head is WebSocket frames, never a body. */
+	if (body == 1 || body_len > 0) {
+		reply_status(c, 400, "upgrade request with a body", NULL);
 		return;
 	}
 	copy_path(c->path, sizeof(c->path), hs.path, hs.path_len);

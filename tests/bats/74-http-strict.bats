@@ -275,6 +275,40 @@ print(r.status_line, r.accept_ok)' "$HELPERS" "$PORT"
 	[ $((after - before)) -lt $(($(getconf CLK_TCK) / 2)) ]
 }
 
+@test "a kept-alive GET with a Content-Length body: the body is never taken for the next request" {
+	www
+	start_wsbridge --listen 127.0.0.1:0 --static "$T/www"
+	# The body is a whole request of its own (smuggling).
+	local body='GET /secret.txt HTTP/1.1\r\nHost: a\r\n\r\n'
+	raw "GET /style.css HTTP/1.1\r\nHost: a\r\nContent-Length: 37\r\n\r\n$body"
+	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
+	[ "$(grep -c '^HTTP/1.1 ' "$T/answer")" -eq 1 ]
+	grep -q '^Connection: close'$'\r''$' "$T/answer"
+	! grep -q secret "$T/answer"
+	! log_has "$T/server.log" "secret"
+	raw "GET /style.css HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n$body"
+	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
+	[ "$(grep -c '^HTTP/1.1 ' "$T/answer")" -eq 1 ]
+	! log_has "$T/server.log" "secret"
+	# Framing that cannot be trusted is refused.
+	raw 'GET /style.css HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy'
+	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
+	raw 'GET /style.css HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\nxy'
+	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
+	log_has "$T/server.log" "400 Bad Request: bad Content-Length or Transfer-Encoding$"
+	# Content-Length: 0 keeps the connection.
+	raw "GET /style.css HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\nGET /sub/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+	[ "$(grep -c '^HTTP/1.1 200 OK' "$T/answer")" -eq 2 ]
+}
+
+@test "an upgrade request with a body -> 400" {
+	start_backend echo
+	start_server
+	raw 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 5\r\n\r\nhello'
+	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
+	log_has "$T/server.log" "400 Bad Request: upgrade request with a body$"
+}
+
 @test "the client's close reason is logged with its control bytes escaped: no forged log line" {
 	start_backend echo
 	start_server
@@ -311,6 +345,50 @@ print(cf.close_code() if cf else None, closed)' "$HELPERS" "$PORT"
 	grep -qx 'Location: /sub/'$'\r' "$T/answer"
 }
 
+@test "methods are case-sensitive: 'get' -> 501, for files and upgrades alike; POST -> 405" {
+	www
+	start_backend echo
+	start_wsbridge --listen 127.0.0.1:0 --static "$T/www" \
+	    --connect "127.0.0.1:$BACKEND_PORT"
+	raw 'get /style.css HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 501 Not Implemented" ]
+	raw 'get / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 501 Not Implemented" ]
+	raw 'Head /style.css HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 501 Not Implemented" ]
+	raw 'POST /style.css HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 405 Method Not Allowed" ]
+	log_has "$T/server.log" "warn: #1 peer=127\.0\.0\.1:[0-9]+ 501 Not Implemented: unknown method get$"
+	log_has "$T/server.log" "405 Method Not Allowed: method POST not allowed for /style.css$"
+}
+
+@test "HEAD: error answers and the help text carry their head only" {
+	www
+	start_wsbridge --listen 127.0.0.1:0 --static "$T/www"
+	raw 'HEAD /missing HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 404 Not Found" ]
+	grep -q '^Content-Length: 14'$'\r''$' "$T/answer"
+	# The answer ends with its blank line.
+	[ "$(tail -c 4 "$T/answer" | od -An -tx1 | tr -d ' ')" = 0d0a0d0a ]
+	raw 'HEAD /sub HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 301 Moved Permanently" ]
+	[ "$(tail -c 4 "$T/answer" | od -An -tx1 | tr -d ' ')" = 0d0a0d0a ]
+	kill "$SERVER_PID"
+	wait_pid_gone "$SERVER_PID" 10
+	start_backend echo
+	start_server
+	raw 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
+	[ "$(tail -c 4 "$T/answer" | od -An -tx1 | tr -d ' ')" = 0d0a0d0a ]
+	! grep -q WebSocket "$T/answer"
+	raw 'HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 426 Upgrade Required" ]
+	[ "$(tail -c 4 "$T/answer" | od -An -tx1 | tr -d ' ')" = 0d0a0d0a ]
+	# A GET still gets the body.
+	raw 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$(tail -n 1 "$T/answer")" = "426 Upgrade Required" ]
+}
+
 @test "an HTTP/1.1 request without Host, or with two, gets 400; HTTP/1.0 needs none" {
 	www
 	start_wsbridge --listen 127.0.0.1:0 --static "$T/www"
@@ -324,4 +402,17 @@ print(cf.close_code() if cf else None, closed)' "$HELPERS" "$PORT"
 	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
 	raw 'GET /style.css HTTP/1.0\r\n\r\n'
 	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
+}
+
+@test "empty lines before the request line are ignored (RFC 9112 §2.2), on a kept-alive connection too" {
+	www
+	start_wsbridge --listen 127.0.0.1:0 --static "$T/www"
+	raw '\r\nGET /style.css HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
+	raw 'GET /style.css HTTP/1.1\r\nHost: a\r\n\r\n\r\n\nGET /sub/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+	[ "$(grep -c '^HTTP/1.1 200 OK' "$T/answer")" -eq 2 ]
+	tail -n 1 "$T/answer" | grep -qx sub
+	# A lone CR is not an empty line.
+	raw '\rGET /style.css HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
 }
