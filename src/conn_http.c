@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "b64.h"
 #include "conn.h"
 #include "netaddr.h"
 #include "origin.h"
@@ -62,7 +63,7 @@ conn_set_peer(struct conn *c, const struct sockaddr *sa)
 	}
 }
 
-/* Copy a request path for the log: printable ASCII only, cut if long. */
+/* Copy client text for the log: printable ASCII only, cut if long. */
 static void
 copy_path(char *out, size_t outlen, const char *p, size_t len)
 {
@@ -71,7 +72,8 @@ copy_path(char *out, size_t outlen, const char *p, size_t len)
 	for (i = 0; i < len && o + 4 < outlen; i++) {
 		unsigned char ch = (unsigned char)p[i];
 
-		if (ch > 0x20 && ch < 0x7f && ch != '%' && ch != '"')
+		if (ch > 0x20 && ch < 0x7f && ch != '%' && ch != '"' &&
+		    ch != '\'')
 			out[o++] = (char)ch;
 		else
 			o += (size_t)snprintf(out + o, outlen - o, "%%%02X",
@@ -84,6 +86,13 @@ copy_path(char *out, size_t outlen, const char *p, size_t len)
 		out[o] = '\0';
 }
 
+/* How a refusal is logged: ordinary browser traffic is not a warning. */
+enum refusal_log {
+	REFUSE_QUIET,		/* not at all (counted elsewhere) */
+	REFUSE_INFO,		/* redirect, missing file, 401 challenge */
+	REFUSE_WARN		/* anything else */
+};
+
 /*
  * Refuse the request with an HTTP error, then linger so the reply is not
  * lost to a reset.  The answer is sent whole or not at all: one that does
@@ -91,14 +100,17 @@ copy_path(char *out, size_t outlen, const char *p, size_t len)
  */
 static void
 http_reply(struct conn *c, int status, const char *why, const char *extra,
-    bool log)
+    enum refusal_log level)
 {
 	char reply[ANSWER_MAX];
 	const char *end;
 	int n;
 
-	if (log)
+	if (level == REFUSE_WARN)
 		log_warnx("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer,
+		    status, http_reason(status), why);
+	else if (level == REFUSE_INFO)
+		log_info("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer,
 		    status, http_reason(status), why);
 	c->be.ops->close(&c->be);
 	buf_free(&c->rx);
@@ -125,7 +137,7 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 void
 conn_http_error(struct conn *c, int status, const char *why, const char *extra)
 {
-	http_reply(c, status, why, extra, true);
+	http_reply(c, status, why, extra, REFUSE_WARN);
 }
 
 /* A limit refuses the upgrade: 503, logged at most once a second. */
@@ -141,30 +153,36 @@ limit_refuse(struct conn *c, const char *why)
 			    srv->limit_suppressed);
 		srv->limit_logged = now;
 		srv->limit_suppressed = 0;
-		http_reply(c, 503, why, "Retry-After: 1\r\n", true);
+		http_reply(c, 503, why, "Retry-After: 1\r\n", REFUSE_WARN);
 	} else {
 		srv->limit_suppressed++;
-		http_reply(c, 503, why, "Retry-After: 1\r\n", false);
+		http_reply(c, 503, why, "Retry-After: 1\r\n", REFUSE_QUIET);
 	}
 }
 
 /* --max-connections and --max-connections-per-ip; 0 when within them. */
 static const char *
-over_limit(struct conn *c)
+over_limit(struct conn *c, char *why, size_t whylen)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct conn *o;
 	unsigned n = 0;
 
-	if (cfg->max_conns > 0 && c->srv->nactive >= cfg->max_conns)
-		return ("--max-connections reached");
+	if (cfg->max_conns > 0 && c->srv->nactive >= cfg->max_conns) {
+		snprintf(why, whylen, "--max-connections reached (%u)",
+		    cfg->max_conns);
+		return (why);
+	}
 	if (cfg->max_conns_ip == 0)
 		return (NULL);
 	for (o = c->srv->conns; o != NULL; o = o->next)
 		if (o->counted && strcmp(o->peer_addr, c->peer_addr) == 0)
 			n++;
-	return (n >= cfg->max_conns_ip ?
-	    "--max-connections-per-ip reached" : NULL);
+	if (n < cfg->max_conns_ip)
+		return (NULL);
+	snprintf(why, whylen, "--max-connections-per-ip reached (%u from %s)",
+	    cfg->max_conns_ip, c->peer_addr);
+	return (why);
 }
 
 /* Behind a trusted proxy the client's address is the one it reports. */
@@ -282,9 +300,11 @@ front_door_host(struct conn *c, const char *host, size_t len, char *why,
  * without Origin comes from no browser, so no other site can have made it.
  */
 static const char *
-front_door_origin(struct conn *c, const struct handshake *hs)
+front_door_origin(struct conn *c, const struct handshake *hs, char *why,
+    size_t whylen)
 {
 	const struct config *cfg = c->srv->cfg;
+	char shown[128];
 	size_t n = 0;
 
 	if ((cfg->origins == NULL && !cfg->same_origin) || hs->origin == NULL)
@@ -297,7 +317,43 @@ front_door_origin(struct conn *c, const struct handshake *hs)
 	if (cfg->same_origin && origin_same(hs->origin, hs->origin_len,
 	    hs->host, hs->host_len, c->tls || c->forwarded_tls))
 		return (NULL);
-	return ("Origin not allowed");
+	copy_path(shown, sizeof(shown), hs->origin, hs->origin_len);
+	snprintf(why, whylen, "Origin not allowed: %s", shown);
+	return (why);
+}
+
+/*
+ * Why Basic authentication failed, for the log: no credentials at all (a
+ * browser's first request, answered with the challenge), or which user's
+ * did not pass.  Only the user name is decoded; auth.c checks them.
+ */
+static enum refusal_log
+auth_failure(const struct http_request *req, char *why, size_t whylen)
+{
+	const struct http_header *h;
+	uint8_t dec[256];
+	char shown[100];
+	const uint8_t *colon;
+	ssize_t n;
+	int i;
+
+	if ((i = http_find_header(req, "Authorization", 0)) < 0) {
+		snprintf(why, whylen, "no credentials: challenge sent");
+		return (REFUSE_INFO);
+	}
+	h = &req->headers[i];
+	if (h->value_len < 7 || !http_token_eq(h->value, 6, "Basic ") ||
+	    h->value_len - 6 > (sizeof(dec) - 1) / 3 * 4 ||
+	    (n = b64_decode(dec, h->value + 6, h->value_len - 6)) < 0 ||
+	    (colon = memchr(dec, ':', (size_t)n)) == NULL) {
+		snprintf(why, whylen, "malformed credentials (not Basic "
+		    "user:password)");
+		return (REFUSE_WARN);
+	}
+	copy_path(shown, sizeof(shown), (const char *)dec,
+	    (size_t)(colon - dec));
+	snprintf(why, whylen, "wrong user or password for user %s", shown);
+	return (REFUSE_WARN);
 }
 
 /* The token of a request: ?token=, else the path's last segment. */
@@ -405,7 +461,8 @@ extra_headers(struct conn *c, char *buf, size_t len, const char *own,
 }
 
 static void
-reply_status(struct conn *c, int status, const char *why, const char *own)
+reply_status(struct conn *c, int status, const char *why, const char *own,
+    enum refusal_log level)
 {
 	char extra[ANSWER_MAX];
 	const char *e;
@@ -415,7 +472,7 @@ reply_status(struct conn *c, int status, const char *why, const char *own)
 		    "--header's lines", c->id, status);
 		e = own;
 	}
-	conn_http_error(c, status, why, e);
+	http_reply(c, status, why, e, level);
 }
 
 /* The request path: the target up to '?', for plain requests. */
@@ -448,7 +505,7 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 	    memcmp(req->method, "GET", 3) == 0)) {
 		snprintf(why, sizeof(why), "method %.*s not allowed for %s",
 		    (int)req->method_len, req->method, c->path);
-		reply_status(c, 405, why, "Allow: GET, HEAD\r\n");
+		reply_status(c, 405, why, "Allow: GET, HEAD\r\n", REFUSE_WARN);
 		return;
 	}
 	if (cfg->static_dir == NULL) {
@@ -456,7 +513,8 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 			if (extra_headers(c, extra, sizeof(extra), NULL,
 			    &own) == -1 || (n = handshake_error(head,
 			    sizeof(head), 200, own, help_text)) < 0) {
-				reply_status(c, 500, "answer too large", NULL);
+				reply_status(c, 500, "answer too large", NULL,
+				    REFUSE_WARN);
 				return;
 			}
 			if (head_only && (end = memmem(head, (size_t)n,
@@ -468,27 +526,34 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 			conn_set_timer(c, cfg->close_timeout);
 			return;
 		}
-		reply_status(c, 426, "not a WebSocket upgrade request",
-		    "Upgrade: websocket\r\n");
+		/* A browser asking for /favicon.ico, say: not a warning. */
+		snprintf(why, sizeof(why), "%s is not a WebSocket upgrade "
+		    "request", c->path);
+		reply_status(c, 426, why, "Upgrade: websocket\r\n",
+		    REFUSE_INFO);
 		return;
 	}
 	status = static_open(c->srv->static_root, req->target, plen, &f,
 	    location, sizeof(location));
 	if (status == 301) {
 		snprintf(extra, sizeof(extra), "Location: %s\r\n", location);
-		reply_status(c, 301, "moved", extra);
+		snprintf(why, sizeof(why), "%s -> %s", c->path, location);
+		reply_status(c, 301, why, extra, REFUSE_INFO);
 		return;
 	}
 	if (status != 0) {
-		reply_status(c, status, status == 404 ? "no such file" :
-		    "forbidden", NULL);
+		snprintf(why, sizeof(why), "%s: %s", c->path, status == 404 ?
+		    "no such file" : status == 414 ? "path too long" :
+		    "permission denied");
+		reply_status(c, status, why, NULL, status == 404 ?
+		    REFUSE_INFO : REFUSE_WARN);
 		return;
 	}
 	if (extra_headers(c, extra, sizeof(extra), NULL, &own) == -1 ||
 	    (n = static_head(head, sizeof(head), req, &f, c->keep_alive, own,
 	    &status)) < 0) {
 		close(f.fd);
-		reply_status(c, 500, "answer too large", NULL);
+		reply_status(c, 500, "answer too large", NULL, REFUSE_WARN);
 		return;
 	}
 	buf_consume(&c->rx, headlen);
@@ -560,6 +625,7 @@ conn_try_handshake(struct conn *c)
 	char whybuf[400], shown[64];
 	const char *why, *host, *own;
 	char reply[ANSWER_MAX];
+	enum refusal_log level;
 	uint64_t body_len;
 	size_t host_len;
 	int r, n, status, body;
@@ -580,29 +646,30 @@ conn_try_handshake(struct conn *c)
 	if (!http_method_known(req.method, req.method_len)) {
 		copy_path(shown, sizeof(shown), req.method, req.method_len);
 		snprintf(whybuf, sizeof(whybuf), "unknown method %s", shown);
-		reply_status(c, 501, whybuf, NULL);
+		reply_status(c, 501, whybuf, NULL, REFUSE_WARN);
 		return;
 	}
 	if (http_host(&req, &host, &host_len, &why) == -1) {
-		reply_status(c, 400, why, NULL);
+		reply_status(c, 400, why, NULL, REFUSE_WARN);
 		return;
 	}
 	if ((why = front_door_host(c, host, host_len, whybuf,
 	    sizeof(whybuf))) != NULL) {
-		reply_status(c, 421, why, NULL);
+		reply_status(c, 421, why, NULL, REFUSE_WARN);
 		return;
 	}
 	/* RFC 9112 §6.3: a body must be read or the connection closed. */
 	if ((body = http_body(&req, &body_len)) == -1) {
 		reply_status(c, 400, "bad Content-Length or Transfer-Encoding",
-		    NULL);
+		    NULL, REFUSE_WARN);
 		return;
 	}
 	if (c->srv->auth != NULL) {
 		if ((c->user = auth_check(c->srv->auth, &req)) == NULL) {
-			reply_status(c, 401, "authentication required",
+			level = auth_failure(&req, whybuf, sizeof(whybuf));
+			reply_status(c, 401, whybuf,
 			    "WWW-Authenticate: Basic realm=\"wsbridge\", "
-			    "charset=\"UTF-8\"\r\n");
+			    "charset=\"UTF-8\"\r\n", level);
 			return;
 		}
 	}
@@ -619,21 +686,25 @@ conn_try_handshake(struct conn *c)
 	}
 	if ((status = handshake_check(&req, &hs, &why)) != 0) {
 		reply_status(c, status, why, status == 405 ?
-		    "Allow: GET\r\n" : NULL);
+		    "Allow: GET\r\n" : NULL, REFUSE_WARN);
 		return;
 	}
 	/* What follows the head is WebSocket frames, never a body. */
 	if (body == 1 || body_len > 0) {
-		reply_status(c, 400, "upgrade request with a body", NULL);
+		reply_status(c, 400, "upgrade request with a body", NULL,
+		    REFUSE_WARN);
 		return;
 	}
 	copy_path(c->path, sizeof(c->path), hs.path, hs.path_len);
-	if ((why = front_door_origin(c, &hs)) != NULL) {
-		reply_status(c, 403, why, NULL);
+	if ((why = front_door_origin(c, &hs, whybuf, sizeof(whybuf))) !=
+	    NULL) {
+		reply_status(c, 403, why, NULL, REFUSE_WARN);
 		return;
 	}
 	if ((target = front_door_target(c, &hs)) == NULL) {
-		reply_status(c, 404, "no route for this path", NULL);
+		snprintf(whybuf, sizeof(whybuf), "no route for this path: %s",
+		    c->path);
+		reply_status(c, 404, whybuf, NULL, REFUSE_WARN);
 		return;
 	}
 	c->proto = hs.subproto;
@@ -652,7 +723,7 @@ conn_try_handshake(struct conn *c)
 		conn_http_error(c, 500, "out of memory", NULL);
 		return;
 	}
-	if ((why = over_limit(c)) != NULL) {
+	if ((why = over_limit(c, whybuf, sizeof(whybuf))) != NULL) {
 		limit_refuse(c, why);
 		return;
 	}
@@ -673,7 +744,12 @@ conn_try_handshake(struct conn *c)
 	    conn_on_backend_event, c);
 	/* The request is still in rx: the backend reads it during open. */
 	if (c->be.ops->open(&c->be, target, &breq) == -1) {
-		reply_status(c, c->be.fail_status, c->be.error, NULL);
+		if (c->be.fail_status == 404)
+			snprintf(whybuf, sizeof(whybuf), "%s: %s", c->path,
+			    c->be.error);
+		else
+			snprintf(whybuf, sizeof(whybuf), "%s", c->be.error);
+		reply_status(c, c->be.fail_status, whybuf, NULL, REFUSE_WARN);
 		return;
 	}
 	/* What follows the head is WebSocket data: it stays in rx. */

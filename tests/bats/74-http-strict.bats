@@ -416,3 +416,47 @@ print(cf.close_code() if cf else None, closed)' "$HELPERS" "$PORT"
 	raw '\rGET /style.css HTTP/1.1\r\nHost: a\r\n\r\n'
 	[ "$STATUS_LINE" = "HTTP/1.1 400 Bad Request" ]
 }
+
+@test "refusals: each log line names what and why; a missing favicon, the first 401 and a redirect are info, not warnings" {
+	www
+	printf 'alice:%s\n' "$(openssl passwd -6 'open sesame')" >"$T/users"
+	start_wsbridge --listen 127.0.0.1:0 --static "$T/www" \
+	    --basic-auth "$T/users" --route "/ws=127.0.0.1:1" \
+	    --origin https://good.example
+	local u=http://127.0.0.1:$PORT cred
+	cred=$(printf 'alice:open sesame' | base64)
+	# The browser's first try, without credentials: the challenge.
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$u/")" = 401 ]
+	log_has "$T/server.log" "^wsbridge: info: #1 peer=127\.0\.0\.1:[0-9]+ 401 Unauthorized: no credentials: challenge sent$"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u alice:wrong "$u/")" = 401 ]
+	log_has "$T/server.log" "^wsbridge: warn: #2 peer=.* 401 Unauthorized: wrong user or password for user alice$"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u "mallory's:x" "$u/")" = 401 ]
+	log_has "$T/server.log" "^wsbridge: warn: #3 peer=.* 401 Unauthorized: wrong user or password for user mallory%27s$"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u alice:'open sesame' "$u/favicon.ico")" = 404 ]
+	log_has "$T/server.log" "^wsbridge: info: #4 peer=.* 404 Not Found: /favicon\.ico: no such file$"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u alice:'open sesame' "$u/sub")" = 301 ]
+	log_has "$T/server.log" "^wsbridge: info: #5 peer=.* 301 Moved Permanently: /sub -> /sub/$"
+	[ "$(status_of "$PORT" --upgrade --path /ws --header "Authorization: Basic $cred" --header "Origin: https://evil.example")" = 403 ]
+	log_has "$T/server.log" "^wsbridge: warn: #6 peer=.* 403 Forbidden: Origin not allowed: https://evil\.example$"
+	[ "$(status_of "$PORT" --upgrade --path /nope --header "Authorization: Basic $cred")" = 404 ]
+	log_has "$T/server.log" "^wsbridge: warn: #7 peer=.* 404 Not Found: no route for this path: /nope$"
+	# None of the ordinary ones is a warning.
+	[ "$(count_lines "$T/server.log" "^wsbridge: warn: ")" -eq 4 ]
+}
+
+@test "refusals: 503 names the limit" {
+	start_backend echo
+	start_server --max-connections 1
+	run "$PY" -c '
+import sys; sys.path.insert(0, sys.argv[1])
+from wsraw import WS
+port = int(sys.argv[2])
+a = WS("127.0.0.1", port, 10)
+print(a.handshake().status_line)
+b = WS("127.0.0.1", port, 10)
+print(b.handshake().status_line)' "$HELPERS" "$PORT"
+	echo "$output"
+	expect_output 'HTTP/1.1 101 Switching Protocols
+HTTP/1.1 503 Service Unavailable'
+	log_has "$T/server.log" "^wsbridge: warn: #2 peer=.* 503 Service Unavailable: --max-connections reached \(1\)$"
+}
