@@ -96,9 +96,16 @@ static const char usage_text[] =
 "                             (default on)\n"
 "      --deflate-level N      zlib level 1-9 for what we send (default 6)\n"
 "      --trust-proxy CIDR     take the client address from X-Forwarded-For\n"
-"                             or Forwarded when the peer is in CIDR\n"
+"                             (or Forwarded) when the peer is in CIDR\n"
 "      --proxy-protocol       expect a PROXY v1/v2 header on every listener\n"
 "                             (or mark one: --listen 8080,proxy)\n"
+"      --trust-proxy-header H the header --trust-proxy reads: x-forwarded-for\n"
+"                             (default) or forwarded, never both\n"
+"      --server-name LIST     answer only requests whose Host is one of\n"
+"                             these names (example.org, *.example.org, or\n"
+"                             * for any), else 421; by default programs\n"
+"                             reached over loopback answer only loopback\n"
+"                             names (localhost, 127.0.0.1, [::1])\n"
 "\n"
 "TLS (wss:// and https://):\n"
 "      --tls-cert FILE        certificate chain (PEM); with --tls-key, every\n"
@@ -178,7 +185,10 @@ enum opt_id {
 	OPT_PROXY_PROTOCOL,
 	OPT_HEADER,
 	OPT_DEFLATE,
-	OPT_DEFLATE_LEVEL
+	OPT_DEFLATE_LEVEL,
+	/* Host names and proxies. */
+	OPT_SERVER_NAME,
+	OPT_TRUST_PROXY_HEADER
 };
 
 static const struct option long_opts[] = {
@@ -224,6 +234,9 @@ static const struct option long_opts[] = {
 	{ "header",		required_argument, NULL, OPT_HEADER },
 	{ "deflate",		required_argument, NULL, OPT_DEFLATE },
 	{ "deflate-level",	required_argument, NULL, OPT_DEFLATE_LEVEL },
+	{ "server-name",	required_argument, NULL, OPT_SERVER_NAME },
+	{ "trust-proxy-header",	required_argument, NULL,
+	    OPT_TRUST_PROXY_HEADER },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "check-config",	no_argument,	   NULL, OPT_CHECK_CONFIG },
@@ -984,9 +997,11 @@ bad_throttle:
 		    "FAILURES:SECONDS or off", arg));
 	}
 	case OPT_ORIGIN:
-	case OPT_TRUST_PROXY: {
+	case OPT_TRUST_PROXY:
+	case OPT_SERVER_NAME: {
 		char ***list = id == OPT_ORIGIN ? &cfg->origins :
-		    &cfg->trust_proxy;
+		    id == OPT_TRUST_PROXY ? &cfg->trust_proxy :
+		    &cfg->server_names;
 		const char *p = arg, *end;
 		size_t len;
 
@@ -1007,6 +1022,16 @@ bad_throttle:
 	}
 	case OPT_SAME_ORIGIN:
 		cfg->same_origin = true;
+		return (0);
+	case OPT_TRUST_PROXY_HEADER:
+		if (strcmp(arg, "x-forwarded-for") == 0)
+			cfg->trust_forwarded = false;
+		else if (strcmp(arg, "forwarded") == 0)
+			cfg->trust_forwarded = true;
+		else
+			return (fail(err, errlen, "bad --trust-proxy-header "
+			    "'%s': expected x-forwarded-for or forwarded",
+			    arg));
 		return (0);
 	case OPT_PROXY_PROTOCOL:
 		cfg->proxy_protocol = true;
@@ -1043,6 +1068,14 @@ bad_throttle:
 		if (asprintf(&line, "%s%s\r\n", cfg->headers != NULL ?
 		    cfg->headers : "", arg) == -1)
 			return (fail(err, errlen, "out of memory"));
+		/* Every answer must hold them whole: refused now, not cut. */
+		if (strlen(line) > CONFIG_HEADERS_MAX) {
+			free(line);
+			return (fail(err, errlen, "bad --header '%.40s%s': the "
+			    "added headers would take more than %d bytes",
+			    arg, strlen(arg) > 40 ? "..." : "",
+			    CONFIG_HEADERS_MAX));
+		}
 		free(cfg->headers);
 		cfg->headers = line;
 		return (0);
@@ -1520,6 +1553,7 @@ config_free(struct config *cfg)
 	free(cfg->basic_auth);
 	free(cfg->token_file);
 	list_free(cfg->trust_proxy);
+	list_free(cfg->server_names);
 	free(cfg->headers);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -24,6 +24,9 @@ enum stderr_mode {
 	STDERR_NULL		/* /dev/null */
 };
 
+/* The most bytes --header lines may add to an answer, CRLFs included. */
+#define CONFIG_HEADERS_MAX	4096
+
 /* Where a connection's bytes go. */
 struct target {
 	enum target_kind kind;
@@ -122,6 +125,9 @@ struct config {
 	char		*headers;	/* --header lines, each with CRLF */
 	bool		deflate;	/* permessage-deflate when offered */
 	int		deflate_level;	/* 1-9 */
+	char		**server_names;	/* --server-name, or NULL */
+	bool		trust_forwarded; /* --trust-proxy reads Forwarded,
+					   not X-Forwarded-For */
 
 	/* Start-up. */
 	bool		check_only;	/* --check-config: check, print, exit */

@@ -189,7 +189,10 @@ conn_on_backend_event(struct backend *b, enum backend_event ev)
 		c->state = CONN_OPEN;
 		c->last_data = c->last_rx = ev_now(c->srv->loop);
 		open_timer(c);
-		buf_append(&c->wire, c->reply, strlen(c->reply));
+		/* wire is empty and holds any answer (conn_http.c). */
+		if (buf_append(&c->wire, c->reply, strlen(c->reply)) == -1)
+			log_warnx("#%" PRIu64 " 101 answer dropped: no room",
+			    c->id);
 		free(c->reply);
 		c->reply = NULL;
 		c->logged_open = true;
@@ -683,6 +686,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 	c->id = ++srv->next_id;
 	c->state = CONN_HANDSHAKE;
 	c->file_fd = -1;
+	http_scan_init(&c->head_scan);
 	ev_io_init(&c->crio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->cwio, client_write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, timer_cb);

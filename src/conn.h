@@ -39,7 +39,7 @@ struct conn_pmd {
 #define CONN_RX_SIZE	BUF_POOL_SIZE	/* client bytes not yet parsed */
 #define CONN_TOBE_SIZE	BUF_POOL_SIZE	/* payload waiting for the backend */
 #define CONN_FROMBE_SIZE BUF_POOL_SIZE	/* backend bytes waiting to go out */
-#define CONN_WIRE_SIZE	4096		/* HTTP replies and control frames */
+#define CONN_WIRE_SIZE	8192		/* HTTP replies and control frames */
 #define CONN_B64_CHUNK	(48 * 1024)	/* raw bytes per base64 frame */
 
 #define CONN_MAGIC	0x77736263	/* "wsbc" */
@@ -112,6 +112,9 @@ struct conn {
 	bool		tls;		/* the client speaks TLS */
 	bool		forwarded_tls;	/* a trusted proxy ended TLS for it */
 	bool		keep_alive;	/* plain HTTP: another request may come */
+	bool		head_only;	/* HEAD: answers carry no body */
+	struct http_scan head_scan;	/* how far the search for the end of
+					   the request head got */
 	bool		proxy_pending;	/* a PROXY header is still to come */
 	struct buf	proxybuf;	/* its bytes so far */
 	const char	*user;		/* Basic auth user (in snap's users) */

@@ -112,7 +112,7 @@ conn_front_door_auth(struct conn *c, const struct http_request *req)
 			    "unknown user" : "wrong password");
 			count_failure(c, true);
 			conn_http_reply(c, 401, "login failed",
-			    AUTH_CHALLENGE, false);
+			    AUTH_CHALLENGE, REFUSE_QUIET);
 		}
 		auth_attempt_free(att);
 		return (c->user != NULL);
@@ -121,8 +121,9 @@ conn_front_door_auth(struct conn *c, const struct http_request *req)
 	case AUTH_PASS:
 		return (true);
 	case AUTH_MISSING:
-		conn_http_reply(c, 401, "authentication required",
-		    AUTH_CHALLENGE, true);
+		/* A browser's first request: the challenge is routine. */
+		conn_http_reply(c, 401, "no credentials: challenge sent",
+		    AUTH_CHALLENGE, REFUSE_INFO);
 		return (false);
 	case AUTH_NOMEM:
 		conn_http_error(c, 500, "out of memory", NULL);
@@ -138,14 +139,15 @@ conn_front_door_auth(struct conn *c, const struct http_request *req)
 		log_debug("#%" PRIu64 " peer=%s 429: login throttled", c->id,
 		    c->peer);
 		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
-		conn_http_reply(c, 429, "login throttled", retry, false);
+		conn_http_reply(c, 429, "login throttled", retry,
+		    REFUSE_QUIET);
 		return (false);
 	}
 	if (r == AUTH_BAD) {
 		login_failed(c, NULL, "malformed credentials");
 		count_failure(c, false);
 		conn_http_reply(c, 401, "login failed", AUTH_CHALLENGE,
-		    false);
+		    REFUSE_QUIET);
 		return (false);
 	}
 	if ((c->auth_job = authpool_submit(srv->authpool, att->pass,

@@ -15,6 +15,8 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include "auth.h"
+#include "b64.h"
 #include "conn.h"
 #include "conntab.h"
 #include "quota.h"
@@ -30,6 +32,10 @@
 
 #define MAX_HEADERS	100
 #define RESPONSE_TIMEOUT 60.	/* seconds without progress on a file */
+
+/* Any answer, our 101 included, fits in wire with room for control frames. */
+_Static_assert(ANSWER_MAX + WIRE_RESERVE <= CONN_WIRE_SIZE,
+    "CONN_WIRE_SIZE cannot hold the longest answer");
 
 void
 conn_set_peer(struct conn *c, const struct sockaddr *sa)
@@ -59,7 +65,7 @@ conn_set_peer(struct conn *c, const struct sockaddr *sa)
 	}
 }
 
-/* Copy a request path for the log: printable ASCII only, cut if long. */
+/* Copy client text for the log: printable ASCII only, cut if long. */
 static void
 copy_path(char *out, size_t outlen, const char *p, size_t len)
 {
@@ -68,7 +74,8 @@ copy_path(char *out, size_t outlen, const char *p, size_t len)
 	for (i = 0; i < len && o + 4 < outlen; i++) {
 		unsigned char ch = (unsigned char)p[i];
 
-		if (ch > 0x20 && ch < 0x7f && ch != '%' && ch != '"')
+		if (ch > 0x20 && ch < 0x7f && ch != '%' && ch != '"' &&
+		    ch != '\'')
 			out[o++] = (char)ch;
 		else
 			o += (size_t)snprintf(out + o, outlen - o, "%%%02X",
@@ -83,26 +90,41 @@ copy_path(char *out, size_t outlen, const char *p, size_t len)
 
 /*
  * Refuse the request with an HTTP error, then linger so the reply is not
- * lost to a reset.
+ * lost to a reset.  The answer is sent whole or not at all: one that does
+ * not fit (which start-up checks rule out) loses its extra headers.
  */
 static void
 http_reply(struct conn *c, int status, const char *why, const char *extra,
-    bool log)
+    enum refusal_log level)
 {
-	char reply[1024];
+	char reply[ANSWER_MAX];
+	const char *end;
 	int n;
 
-	if (log)
+	if (level == REFUSE_WARN)
 		log_warnx("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer,
+		    status, http_reason(status), why);
+	else if (level == REFUSE_INFO)
+		log_info("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer,
 		    status, http_reason(status), why);
 	c->be.ops->close(&c->be);
 	buf_free(&c->rx);
 	buf_free(&c->wire);
 	free(c->reply);
 	c->reply = NULL;
-	n = handshake_error(reply, sizeof(reply), status, extra, NULL);
-	if (n > 0)
-		buf_append(&c->wire, reply, (size_t)n);
+	if ((n = handshake_error(reply, sizeof(reply), status, extra,
+	    NULL)) < 0) {
+		log_warnx("#%" PRIu64 " %d answer too large: sent without "
+		    "its extra headers", c->id, status);
+		n = handshake_error(reply, sizeof(reply), status, NULL, NULL);
+	}
+	/* RFC 9110 §9.3.2: the head a GET would get, without the body. */
+	if (n > 0 && c->head_only &&
+	    (end = memmem(reply, (size_t)n, "\r\n\r\n", 4)) != NULL)
+		n = (int)(end + 4 - reply);
+	if (n > 0 && buf_append(&c->wire, reply, (size_t)n) == -1)
+		log_warnx("#%" PRIu64 " %d answer dropped: no room", c->id,
+		    status);
 	c->state = CONN_HTTP_ERROR;
 	conn_set_timer(c, c->srv->cfg->close_timeout);
 }
@@ -110,14 +132,26 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 void
 conn_http_error(struct conn *c, int status, const char *why, const char *extra)
 {
-	http_reply(c, status, why, extra, true);
+	http_reply(c, status, why, extra, REFUSE_WARN);
 }
 
 void
 conn_refuse(struct conn *c, const char *why)
 {
 	struct server *srv = c->srv;
+	const struct config *cfg = srv->cfg;
 	ev_tstamp now = ev_now(srv->loop);
+	char buf[160];
+
+	/* The log names the limit with its value (quota.c says which). */
+	if (strncmp(why, "--max-connections-per-ip ", 25) == 0)
+		snprintf(buf, sizeof(buf), "%s (%u from %s)", why,
+		    cfg->max_conns_ip, c->peer_addr);
+	else if (strncmp(why, "--max-connections ", 18) == 0)
+		snprintf(buf, sizeof(buf), "%s (%u)", why, cfg->max_conns);
+	else
+		snprintf(buf, sizeof(buf), "%s", why);
+	why = buf;
 
 	if (now - srv->limit_logged >= 1.) {
 		if (srv->limit_suppressed > 0)
@@ -125,10 +159,10 @@ conn_refuse(struct conn *c, const char *why)
 			    srv->limit_suppressed);
 		srv->limit_logged = now;
 		srv->limit_suppressed = 0;
-		http_reply(c, 503, why, "Retry-After: 1\r\n", true);
+		http_reply(c, 503, why, "Retry-After: 1\r\n", REFUSE_WARN);
 	} else {
 		srv->limit_suppressed++;
-		http_reply(c, 503, why, "Retry-After: 1\r\n", false);
+		http_reply(c, 503, why, "Retry-After: 1\r\n", REFUSE_QUIET);
 	}
 }
 
@@ -169,19 +203,24 @@ count_under(struct conn *c, const char *addr)
 static const char *
 front_door_peer(struct conn *c, const struct http_request *req)
 {
+	struct server *srv = c->srv;
+	const struct config *cfg = srv->cfg;
 	char addr[NETADDR_STRLEN];
+	bool https = false;
 	int h;
 
 	if (!trusted_peer(c))
 		return (NULL);
-	/* X-Forwarded-For first: what nginx and HAProxy append to; a
-	 * Forwarded header only when there is none (a proxy that only
-	 * appends to one of them passes the client's other one along). */
-	if (netaddr_xff(req, addr, sizeof(addr)) == -1 &&
-	    netaddr_forwarded(req, addr, sizeof(addr)) == -1)
+	/* One header family only: a client's own header of the other
+	 * family passes the proxy untouched (nginx's real_ip_header). */
+	if (netaddr_client(req, cfg->trust_forwarded ? NETADDR_FORWARDED :
+	    NETADDR_XFF, srv->trusted, srv->ntrusted, addr, sizeof(addr),
+	    &https) == -1)
 		return (count_under(c, c->peer_addr));
 	/* TLS ended at the proxy: the browser's Origin says https. */
-	if ((h = http_find_header(req, "X-Forwarded-Proto", 0)) >= 0 &&
+	if (cfg->trust_forwarded)
+		c->forwarded_tls = https;
+	else if ((h = http_find_header(req, "X-Forwarded-Proto", 0)) >= 0 &&
 	    http_token_eq(req->headers[h].value, req->headers[h].value_len,
 	    "https"))
 		c->forwarded_tls = true;
@@ -194,14 +233,88 @@ front_door_peer(struct conn *c, const struct http_request *req)
 	return (count_under(c, addr));
 }
 
+/* Does the configuration spawn programs (the default or a route)? */
+static bool
+spawns_programs(const struct config *cfg)
+{
+	size_t i;
+
+	if (target_is_program(&cfg->connect))
+		return (true);
+	for (i = 0; i < cfg->nroutes; i++)
+		if (target_is_program(&cfg->routes[i].target))
+			return (true);
+	return (false);
+}
+
+/* Did the connection come in over loopback (to 127/8 or ::1)? */
+static bool
+reached_over_loopback(const struct conn *c)
+{
+	struct sockaddr_storage ss;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	const uint8_t *a;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(c->t.fd, (struct sockaddr *)&ss, &len) == -1)
+		return (false);
+	if (ss.ss_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)&ss;
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
+	}
+	if (ss.ss_family != AF_INET6)
+		return (false);
+	sin6 = (const struct sockaddr_in6 *)(const void *)&ss;
+	a = sin6->sin6_addr.s6_addr;
+	return (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+	    (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && a[12] == 127));
+}
+
+/*
+ * --server-name, and without it, for programs reached over loopback,
+ * loopback names only: a page whose name an attacker points at 127.0.0.1
+ * (DNS rebinding) sends that name in Host, and its own Origin passes
+ * --same-origin.  NULL when the Host may be served, else why not.
+ */
+static const char *
+front_door_host(struct conn *c, const char *host, size_t len, char *why,
+    size_t whylen)
+{
+	const struct config *cfg = c->srv->cfg;
+	char shown[128];
+	size_t n = 0;
+
+	/* HTTP/1.0 without Host: no browser, so no rebound page (and the
+	 * health checks of HAProxy and others look like this). */
+	if (host == NULL)
+		return (NULL);
+	if (cfg->server_names != NULL) {
+		while (cfg->server_names[n] != NULL)
+			n++;
+		if (origin_host_allowed(host, len,
+		    (const char *const *)cfg->server_names, n))
+			return (NULL);
+	} else if (!spawns_programs(cfg) || !reached_over_loopback(c) ||
+	    origin_host_loopback(host, len))
+		return (NULL);
+	copy_path(shown, sizeof(shown), host, len);
+	snprintf(why, whylen, "Host %s is %s", shown, n > 0 ?
+	    "not a --server-name" : "not a loopback name, and programs on "
+	    "loopback answer only those (see --server-name)");
+	return (why);
+}
+
 /*
  * --origin and --same-origin; NULL when the Origin may connect.  A request
  * without Origin comes from no browser, so no other site can have made it.
  */
 static const char *
-front_door_origin(struct conn *c, const struct handshake *hs)
+front_door_origin(struct conn *c, const struct handshake *hs, char *why,
+    size_t whylen)
 {
 	const struct config *cfg = c->srv->cfg;
+	char shown[128];
 	size_t n = 0;
 
 	if ((cfg->origins == NULL && !cfg->same_origin) || hs->origin == NULL)
@@ -214,7 +327,9 @@ front_door_origin(struct conn *c, const struct handshake *hs)
 	if (cfg->same_origin && origin_same(hs->origin, hs->origin_len,
 	    hs->host, hs->host_len, c->tls || c->forwarded_tls))
 		return (NULL);
-	return ("Origin not allowed");
+	copy_path(shown, sizeof(shown), hs->origin, hs->origin_len);
+	snprintf(why, whylen, "Origin not allowed: %s", shown);
+	return (why);
 }
 
 /* The token of a request: ?token=, else the path's last segment. */
@@ -371,35 +486,48 @@ log_negotiated(const struct conn *c, const struct http_request *req,
 	    n > 0 ? "\"" : "none", (int)n, ext, n > 0 ? "\"" : "", exts);
 }
 
-/* Extra header lines for an answer: --header's, then the answer's own. */
-static const char *
-extra_headers(struct conn *c, char *buf, size_t len, const char *own)
+/*
+ * Extra header lines for an answer into *out (NULL for none): --header's,
+ * then the answer's own, in buf if need be.  -1 when they do not fit in len:
+ * never cut short.
+ */
+static int
+extra_headers(struct conn *c, char *buf, size_t len, const char *own,
+    const char **out)
 {
 	const char *user = c->srv->cfg->headers;
+	int n;
 
+	*out = own;
 	if (user == NULL)
-		return (own);
-	snprintf(buf, len, "%s%s", user, own != NULL ? own : "");
-	return (buf);
+		return (0);
+	n = snprintf(buf, len, "%s%s", user, own != NULL ? own : "");
+	if (n < 0 || (size_t)n >= len)
+		return (-1);
+	*out = buf;
+	return (0);
 }
 
 static void
-reply_status(struct conn *c, int status, const char *why, const char *own)
+reply_status(struct conn *c, int status, const char *why, const char *own,
+    enum refusal_log level)
 {
-	char extra[2048];
+	char extra[ANSWER_MAX];
+	const char *e;
 
-	conn_http_error(c, status, why, extra_headers(c, extra, sizeof(extra),
-	    own));
+	if (extra_headers(c, extra, sizeof(extra), own, &e) == -1) {
+		log_warnx("#%" PRIu64 " %d answer too large: sent without "
+		    "--header's lines", c->id, status);
+		e = own;
+	}
+	http_reply(c, status, why, e, level);
 }
 
 void
 conn_http_reply(struct conn *c, int status, const char *why, const char *own,
-    bool log)
+    enum refusal_log level)
 {
-	char extra[2048];
-
-	http_reply(c, status, why, extra_headers(c, extra, sizeof(extra), own),
-	    log);
+	reply_status(c, status, why, own, level);
 }
 
 void
@@ -428,56 +556,69 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 {
 	const struct config *cfg = c->srv->cfg;
 	struct static_file f;
-	char head[2048], extra[1024], location[1024];
-	const char *own;
-	bool head_only;
+	char head[ANSWER_MAX], extra[ANSWER_MAX], location[1024], why[1200];
+	const char *own, *end;
+	bool head_only = c->head_only;
 	size_t plen = target_path_len(req);
 	int n, status;
 
-	head_only = http_token_eq(req->method, req->method_len, "HEAD");
-	if (!head_only && !http_token_eq(req->method, req->method_len,
-	    "GET")) {
-		reply_status(c, 405, "method not allowed", "Allow: GET, HEAD\r\n");
+	if (!head_only && !(req->method_len == 3 &&
+	    memcmp(req->method, "GET", 3) == 0)) {
+		snprintf(why, sizeof(why), "method %.*s not allowed for %s",
+		    (int)req->method_len, req->method, c->path);
+		reply_status(c, 405, why, "Allow: GET, HEAD\r\n", REFUSE_WARN);
 		return;
 	}
 	if (cfg->static_dir == NULL) {
 		if (plen == 1 && req->target[0] == '/') {
+			if (extra_headers(c, extra, sizeof(extra), NULL,
+			    &own) == -1 || (n = handshake_error(head,
+			    sizeof(head), 200, own, help_text)) < 0) {
+				reply_status(c, 500, "answer too large", NULL,
+				    REFUSE_WARN);
+				return;
+			}
+			if (head_only && (end = memmem(head, (size_t)n,
+			    "\r\n\r\n", 4)) != NULL)
+				n = (int)(end + 4 - head);
 			buf_free(&c->rx);
-			n = handshake_error(head, sizeof(head), 200,
-			    extra_headers(c, extra, sizeof(extra), NULL),
-			    help_text);
-			if (n > 0)
-				buf_append(&c->wire, head, (size_t)n);
+			buf_append(&c->wire, head, (size_t)n);
 			c->state = CONN_HTTP_ERROR;
 			conn_set_timer(c, cfg->close_timeout);
 			return;
 		}
-		reply_status(c, 426, "not a WebSocket upgrade request",
-		    "Upgrade: websocket\r\n");
+		/* A browser asking for /favicon.ico, say: not a warning. */
+		snprintf(why, sizeof(why), "%s is not a WebSocket upgrade "
+		    "request", c->path);
+		reply_status(c, 426, why, "Upgrade: websocket\r\n",
+		    REFUSE_INFO);
 		return;
 	}
 	status = static_open(c->srv->static_root, req->target, plen, &f,
 	    location, sizeof(location));
 	if (status == 301) {
-		snprintf(extra, sizeof(extra), "Location: %.900s\r\n",
-		    location);
-		reply_status(c, 301, "moved", extra);
+		snprintf(extra, sizeof(extra), "Location: %s\r\n", location);
+		snprintf(why, sizeof(why), "%s -> %s", c->path, location);
+		reply_status(c, 301, why, extra, REFUSE_INFO);
 		return;
 	}
 	if (status != 0) {
-		reply_status(c, status, status == 404 ? "no such file" :
-		    "forbidden", NULL);
+		snprintf(why, sizeof(why), "%s: %s", c->path, status == 404 ?
+		    "no such file" : status == 414 ? "path too long" :
+		    "permission denied");
+		reply_status(c, status, why, NULL, status == 404 ?
+		    REFUSE_INFO : REFUSE_WARN);
 		return;
 	}
-	own = extra_headers(c, extra, sizeof(extra), NULL);
-	n = static_head(head, sizeof(head), req, &f, c->keep_alive, own,
-	    &status);
-	if (n < 0) {
+	if (extra_headers(c, extra, sizeof(extra), NULL, &own) == -1 ||
+	    (n = static_head(head, sizeof(head), req, &f, c->keep_alive, own,
+	    &status)) < 0) {
 		close(f.fd);
-		reply_status(c, 500, "answer too large", NULL);
+		reply_status(c, 500, "answer too large", NULL, REFUSE_WARN);
 		return;
 	}
 	buf_consume(&c->rx, headlen);
+	http_scan_init(&c->head_scan);
 	buf_append(&c->wire, head, (size_t)n);
 	log_info("#%" PRIu64 " peer=%s%s%s %s %s %d %lld", c->id, c->peer,
 	    c->user != NULL ? " user=" : "", c->user != NULL ? c->user : "",
@@ -494,6 +635,44 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 	conn_set_timer(c, RESPONSE_TIMEOUT);
 }
 
+/*
+ * Find the request head in rx and parse it once it is whole: the search for
+ * its end goes on from where the last read left it, so a head arriving a
+ * byte at a time costs no more than one arriving whole.  Returns the head's
+ * length with req filled, 0 while incomplete, -1 after refusing it.
+ */
+static int
+read_head(struct conn *c, struct http_request *req)
+{
+	const char *data = (const char *)buf_data(&c->rx);
+	size_t len = buf_len(&c->rx), max = c->srv->cfg->max_header;
+	char why[100];
+	int r, n;
+
+	r = http_scan_head(&c->head_scan, data, len < max ? len : max);
+	if (r == HTTP_INCOMPLETE) {
+		if (len < max)
+			return (0);
+		snprintf(why, sizeof(why), "request head too large "
+		    "(--max-header %zu)", max);
+		conn_http_error(c, 431, why, NULL);
+		return (-1);
+	}
+	if (r < 0) {
+		conn_http_error(c, 400, "malformed request: a control "
+		    "character or a bare CR in the head", NULL);
+		return (-1);
+	}
+	if ((n = http_parse_request(data, (size_t)r, req, MAX_HEADERS)) !=
+	    r) {
+		conn_http_error(c, n < 0 ? -n : 400, n == -431 ?
+		    "too many header fields" : n == -505 ?
+		    "HTTP version not 1.x" : "malformed request", NULL);
+		return (-1);
+	}
+	return (r);
+}
+
 void
 conn_try_handshake(struct conn *c)
 {
@@ -503,35 +682,49 @@ conn_try_handshake(struct conn *c)
 	struct handshake hs;
 	struct backend_req breq;
 	const struct target *target;
-	char *dn = NULL, extra[1024], ext[PMD_ANSWER_MAX + 40];
-	const char *why;
-	char reply[1536];
-	int r, n, status;
+	char *dn = NULL, extra[ANSWER_MAX], ext[PMD_ANSWER_MAX + 40];
+	char whybuf[400], shown[64];
+	const char *why, *host, *own;
+	char reply[ANSWER_MAX];
+	uint64_t body_len;
+	size_t host_len;
+	int r, n, status, body;
 
 	memset(&req, 0, sizeof(req));
 	req.headers = hdrs;
-	r = http_parse_request((const char *)buf_data(&c->rx),
-	    buf_len(&c->rx), &req, MAX_HEADERS);
-	if (r == HTTP_INCOMPLETE) {
-		if (buf_len(&c->rx) >= cfg->max_header)
-			conn_http_error(c, 431, "request head too large", NULL);
+	c->head_only = false;		/* until this request says HEAD */
+	if ((r = read_head(c, &req)) <= 0)
 		return;
-	}
-	if (r < 0) {
-		conn_http_error(c, -r, r == -431 ? "too many header fields" :
-		    "malformed request", NULL);
-		return;
-	}
-	if ((size_t)r > cfg->max_header) {
-		conn_http_error(c, 431, "request head too large", NULL);
-		return;
-	}
 	copy_path(c->path, sizeof(c->path), req.target, req.target_len);
+	c->head_only = req.method_len == 4 &&
+	    memcmp(req.method, "HEAD", 4) == 0;
 	c->keep_alive = req.minor_version >= 1 ?
 	    !http_list_has(&req, "Connection", "close") :
 	    http_list_has(&req, "Connection", "keep-alive");
 	if ((why = front_door_peer(c, &req)) != NULL) {
 		conn_refuse(c, why);
+		return;
+	}
+	/* RFC 9110 §9.1: methods are case-sensitive; "get" is unknown. */
+	if (!http_method_known(req.method, req.method_len)) {
+		copy_path(shown, sizeof(shown), req.method, req.method_len);
+		snprintf(whybuf, sizeof(whybuf), "unknown method %s", shown);
+		reply_status(c, 501, whybuf, NULL, REFUSE_WARN);
+		return;
+	}
+	if (http_host(&req, &host, &host_len, &why) == -1) {
+		reply_status(c, 400, why, NULL, REFUSE_WARN);
+		return;
+	}
+	if ((why = front_door_host(c, host, host_len, whybuf,
+	    sizeof(whybuf))) != NULL) {
+		reply_status(c, 421, why, NULL, REFUSE_WARN);
+		return;
+	}
+	/* RFC 9112 §6.3: a body must be read or the connection closed. */
+	if ((body = http_body(&req, &body_len)) == -1) {
+		reply_status(c, 400, "bad Content-Length or Transfer-Encoding",
+		    NULL, REFUSE_WARN);
 		return;
 	}
 	if (!conn_front_door_auth(c, &req))
@@ -540,21 +733,34 @@ conn_try_handshake(struct conn *c)
 	 * something else is a bad upgrade: handshake_check says 400). */
 	if (!handshake_is_upgrade(&req) &&
 	    http_find_header(&req, "Upgrade", 0) < 0) {
+		/* The body is not read: the connection ends after the
+		 * answer, and lingering drops it. */
+		if (body == 1 || body_len > 0)
+			c->keep_alive = false;
 		serve_plain(c, &req, (size_t)r);
 		return;
 	}
 	if ((status = handshake_check(&req, &hs, &why)) != 0) {
 		reply_status(c, status, why, status == 405 ?
-		    "Allow: GET\r\n" : NULL);
+		    "Allow: GET\r\n" : NULL, REFUSE_WARN);
+		return;
+	}
+	/* What follows the head is WebSocket frames, never a body. */
+	if (body == 1 || body_len > 0) {
+		reply_status(c, 400, "upgrade request with a body", NULL,
+		    REFUSE_WARN);
 		return;
 	}
 	copy_path(c->path, sizeof(c->path), hs.path, hs.path_len);
-	if ((why = front_door_origin(c, &hs)) != NULL) {
-		reply_status(c, 403, why, NULL);
+	if ((why = front_door_origin(c, &hs, whybuf, sizeof(whybuf))) !=
+	    NULL) {
+		reply_status(c, 403, why, NULL, REFUSE_WARN);
 		return;
 	}
 	if ((target = front_door_target(c, &hs)) == NULL) {
-		reply_status(c, 404, "no route for this path", NULL);
+		snprintf(whybuf, sizeof(whybuf), "no route for this path: %s",
+		    c->path);
+		reply_status(c, 404, whybuf, NULL, REFUSE_WARN);
 		return;
 	}
 	c->proto = hs.subproto;
@@ -563,9 +769,14 @@ conn_try_handshake(struct conn *c)
 		return;
 	}
 	log_negotiated(c, &req, ext);
-	if ((n = handshake_response(reply, sizeof(reply), &hs,
-	    extra_headers(c, extra, sizeof(extra), ext))) < 0 ||
-	    (c->reply = strndup(reply, (size_t)n)) == NULL) {
+	/* Never a cut answer: without its blank line or the extension
+	 * the client would not know that deflate is on. */
+	if (extra_headers(c, extra, sizeof(extra), ext, &own) == -1 ||
+	    (n = handshake_response(reply, sizeof(reply), &hs, own)) < 0) {
+		conn_http_error(c, 500, "101 answer too large", NULL);
+		return;
+	}
+	if ((c->reply = strndup(reply, (size_t)n)) == NULL) {
 		conn_http_error(c, 500, "out of memory", NULL);
 		return;
 	}
@@ -597,7 +808,12 @@ conn_try_handshake(struct conn *c)
 	n = c->be.ops->open(&c->be, target, &breq);
 	free(dn);
 	if (n == -1) {
-		reply_status(c, c->be.fail_status, c->be.error, NULL);
+		if (c->be.fail_status == 404)
+			snprintf(whybuf, sizeof(whybuf), "%s: %s", c->path,
+			    c->be.error);
+		else
+			snprintf(whybuf, sizeof(whybuf), "%s", c->be.error);
+		reply_status(c, c->be.fail_status, whybuf, NULL, REFUSE_WARN);
 		return;
 	}
 	/* What follows the head is WebSocket data: it stays in rx. */

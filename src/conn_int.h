@@ -12,11 +12,19 @@
 #include <sys/socket.h>
 
 #include "backend.h"
+#include "config.h"
 #include "conn.h"
 #include "ws_msg.h"
 
 /* Room kept in wire so a pong and our close always fit. */
 #define WIRE_RESERVE	(2 * (WS_CONTROL_MAX + 4))
+
+/*
+ * The longest HTTP answer built (head, and the short body of an error):
+ * --header's lines and at most 2 KiB of our own (status line, Location,
+ * WWW-Authenticate, Sec-WebSocket-* lines, the help text).
+ */
+#define ANSWER_MAX	(CONFIG_HEADERS_MAX + 2048)
 
 enum rx_result {
 	RX_MORE,		/* all parsed: waiting for bytes */
@@ -90,11 +98,19 @@ int	conn_read_proxy_header(struct conn *);
  */
 void	conn_try_handshake(struct conn *);
 
+/* How a refusal is logged: ordinary browser traffic is not a warning. */
+enum refusal_log {
+	REFUSE_QUIET,		/* not at all (counted or logged elsewhere) */
+	REFUSE_INFO,		/* redirect, missing file, 401 challenge */
+	REFUSE_WARN		/* anything else */
+};
+
 /*
- * conn_http_reply(c, status, why, own, log): conn_http_error() with the
- * --header lines before own, and why logged only with log.
+ * conn_http_reply(c, status, why, own, level): conn_http_error() with the
+ * --header lines before own, and why logged at level (or not at all).
  */
-void	conn_http_reply(struct conn *, int, const char *, const char *, bool);
+void	conn_http_reply(struct conn *, int, const char *, const char *,
+	    enum refusal_log);
 
 /*
  * conn_http_busy(c, why): refuse with 503 and Retry-After, the log line

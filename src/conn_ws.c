@@ -46,6 +46,45 @@ conn_queue_control(struct conn *c, uint8_t opcode, const uint8_t *data,
 	buf_append(&c->wire, data, len);
 }
 
+/*
+ * The client's close reason, kept for the log line: a control byte (NUL,
+ * LF, ESC...) becomes \xHH and a backslash two, so the reason can neither
+ * end the line nor forge another.  Cut, if long, before the escape or the
+ * UTF-8 character that does not fit.
+ */
+static void
+escape_reason(char *out, size_t outlen, const uint8_t *p, size_t len)
+{
+	size_t i, o = 0, k, need;
+	int n;
+
+	for (i = 0; i < len; i++) {
+		/* A character's bytes go in together or not at all. */
+		if (p[i] >= 0xc0) {
+			need = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : 2;
+			for (k = 1; k < need && i + k < len &&
+			    (p[i + k] & 0xc0) == 0x80; k++)
+				;
+			if (o + k >= outlen)
+				break;
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k - 1;
+			continue;
+		}
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			n = snprintf(out + o, outlen - o, "\\x%02x", p[i]);
+		else if (p[i] == '\\')
+			n = snprintf(out + o, outlen - o, "\\\\");
+		else
+			n = snprintf(out + o, outlen - o, "%c", p[i]);
+		if (n < 0 || (size_t)n >= outlen - o)
+			break;
+		o += (size_t)n;
+	}
+	out[o] = '\0';
+}
+
 static void
 client_close_received(struct conn *c, const struct ws_recv_out *ev)
 {
@@ -57,8 +96,8 @@ client_close_received(struct conn *c, const struct ws_recv_out *ev)
 		conn_begin_close(c, ev->code, "", false, "client");
 		/* 1005 means "no code": the echo has an empty payload. */
 		c->echo_empty = ev->code == WS_CLOSE_NO_STATUS;
-		snprintf(c->close_reason, sizeof(c->close_reason), "%.*s",
-		    (int)ev->reason_len, ev->reason);
+		escape_reason(c->close_reason, sizeof(c->close_reason),
+		    (const uint8_t *)ev->reason, ev->reason_len);
 	} else if (!c->close_queued)
 		conn_drop_frombe(c);	/* no point finishing the drain */
 }

@@ -30,7 +30,10 @@
 #include "snapshot.h"
 #include "worker.h"
 
-/* --trust-proxy, --origin and --token-file, checked before anything runs. */
+/*
+ * --trust-proxy, --origin, --server-name and --token-file, checked before
+ * anything runs.
+ */
 static int
 front_door_setup(const struct config *cfg, struct server *srv, char *err,
     size_t errlen)
@@ -42,6 +45,14 @@ front_door_setup(const struct config *cfg, struct server *srv, char *err,
 			snprintf(err, errlen, "bad --origin '%s': expected "
 			    "scheme://host[:port], host or *.domain",
 			    cfg->origins[i]);
+			return (-1);
+		}
+	for (i = 0; cfg->server_names != NULL && cfg->server_names[i] != NULL;
+	    i++)
+		if (!origin_name_valid(cfg->server_names[i])) {
+			snprintf(err, errlen, "bad --server-name '%s': "
+			    "expected a host name, *.domain or *",
+			    cfg->server_names[i]);
 			return (-1);
 		}
 	while (cfg->trust_proxy != NULL && cfg->trust_proxy[n] != NULL)

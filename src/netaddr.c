@@ -192,19 +192,23 @@ port_ok(const char *p, size_t n)
 	return (v <= 65535);
 }
 
+/* An address as the headers give it: family and bytes. */
+struct ip {
+	int		af;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];	/* network order */
+};
+
 /*
- * node_addr(v, n, out, outlen): RFC 7239 §6 node ("192.0.2.1",
- * "192.0.2.1:80", "[2001:db8::1]", "[2001:db8::1]:80"), or a bare IPv6
- * address as some X-Forwarded-For writers send it.  The address goes to out
- * in canonical form.  "unknown" and obfuscated names are not addresses.
+ * node_addr(v, n, ip): RFC 7239 §6 node ("192.0.2.1", "192.0.2.1:80",
+ * "[2001:db8::1]", "[2001:db8::1]:80"), or a bare IPv6 address as some
+ * X-Forwarded-For writers send it.  "unknown" and obfuscated names are not
+ * addresses: -1.
  */
 static int
-node_addr(const char *v, size_t n, char *out, size_t outlen)
+node_addr(const char *v, size_t n, struct ip *ip)
 {
-	char text[ADDR_TEXT_MAX + 1];
 	const char *host, *colon, *close;
-	size_t hlen, tlen, i, colons = 0;
-	uint8_t addr[16];
+	size_t hlen, i, colons = 0;
 	int af;
 
 	if (n == 0)
@@ -232,15 +236,9 @@ node_addr(const char *v, size_t n, char *out, size_t outlen)
 				return (-1);
 		}
 	}
-	if (pton(af, host, hlen, addr) != 0)
-		return (-1);
-	if (inet_ntop(af, addr, text, sizeof(text)) == NULL)
-		return (-1);
-	tlen = strlen(text);
-	if (tlen >= outlen)
-		return (-1);
-	memcpy(out, text, tlen + 1);
-	return (0);
+	memset(ip, 0, sizeof(*ip));
+	ip->af = af;
+	return (pton(af, host, hlen, ip->addr));
 }
 
 /*
@@ -288,11 +286,12 @@ split_next(const char *s, size_t len, size_t *pos, char sep, const char **e,
 }
 
 /*
- * fwd_for(e, n, out, outlen): the for= node of one forwarded-element
+ * fwd_for(e, n, ip, https): the for= node of one forwarded-element
  * ("for=192.0.2.1;proto=https;by=...").  Each parameter at most once.
+ * *https tells whether proto= says https.
  */
 static int
-fwd_for(const char *e, size_t n, char *out, size_t outlen)
+fwd_for(const char *e, size_t n, struct ip *ip, bool *https)
 {
 	char val[FWD_VALUE_MAX + 1];
 	const char *pair, *eq, *v;
@@ -300,6 +299,7 @@ fwd_for(const char *e, size_t n, char *out, size_t outlen)
 	bool found = false;
 	int r;
 
+	*https = false;
 	while ((r = split_next(e, n, &pos, ';', &pair, &plen)) == 1) {
 		eq = memchr(pair, '=', plen);
 		if (eq == NULL || eq == pair)
@@ -318,6 +318,9 @@ fwd_for(const char *e, size_t n, char *out, size_t outlen)
 					if (!is_tchar(v[i]) && v[i] != ':' &&
 					    v[i] != '[' && v[i] != ']')
 						return (-1);
+			if (http_token_eq(pair, nlen, "proto"))
+				*https = http_token_eq(v, vlen, "https") ||
+				    http_token_eq(v, vlen, "\"https\"");
 			continue;
 		}
 		if (found)
@@ -349,73 +352,117 @@ fwd_for(const char *e, size_t n, char *out, size_t outlen)
 	}
 	if (r < 0 || !found)
 		return (-1);
-	return (node_addr(val, k, out, outlen));
+	return (node_addr(val, k, ip));
+}
+
+/* One list element, or NULL for a field that did not split. */
+struct hop {
+	const char	*p;
+	size_t		len;
+};
+
+/* trusted(ip, cidrs, n): ip lies in one of the n blocks. */
+static bool
+trusted(const struct ip *ip, const struct netaddr_cidr *cidrs, size_t n)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	size_t i;
+
+	if (ip->af == AF_INET) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		memcpy(&sin.sin_addr, ip->addr, 4);
+		sa = (const struct sockaddr *)&sin;
+	} else {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		memcpy(&sin6.sin6_addr, ip->addr, 16);
+		sa = (const struct sockaddr *)&sin6;
+	}
+	for (i = 0; i < n; i++)
+		if (netaddr_cidr_match(&cidrs[i], sa))
+			return (true);
+	return (false);
 }
 
 int
-netaddr_forwarded(const struct http_request *req, char *out, size_t outlen)
+netaddr_client(const struct http_request *req, enum netaddr_header which,
+    const struct netaddr_cidr *cidrs, size_t ncidrs, char *out,
+    size_t outlen, bool *https)
 {
+	const char *name = which == NETADDR_FORWARDED ? "Forwarded" :
+	    "X-Forwarded-For";
+	struct hop ring[NETADDR_HOPS_MAX];
 	const struct http_header *h;
-	const char *e, *last = NULL;
-	size_t pos, elen, last_len = 0;
+	struct hop *slot;
+	const struct hop *e;
+	struct ip ip, last;
+	char text[ADDR_TEXT_MAX + 1];
+	size_t pos, nhops = 0, k, len;
+	bool have = false, tls = false, etls;
 	int i, r;
 
-	for (i = 0; (i = http_find_header(req, "Forwarded", (size_t)i)) >= 0;
-	    i++) {
+	/*
+	 * Several fields are one list, in order (RFC 9110 §5.3).  Only the
+	 * last NETADDR_HOPS_MAX elements can matter, so only they are kept:
+	 * one pass, no allocation, however long the list.
+	 */
+	for (i = 0; (i = http_find_header(req, name, (size_t)i)) >= 0; i++) {
 		h = &req->headers[i];
 		pos = 0;
-		while ((r = split_next(h->value, h->value_len, &pos, ',', &e,
-		    &elen)) == 1) {
-			last = e;
-			last_len = elen;
-		}
-		if (r < 0)
-			return (-1);
-	}
-	if (last == NULL)
-		return (-1);
-	return (fwd_for(last, last_len, out, outlen));
-}
-
-int
-netaddr_xff(const struct http_request *req, char *out, size_t outlen)
-{
-	const struct http_header *h;
-	const char *e, *last = NULL;
-	size_t pos, elen, last_len = 0;
-	int i;
-
-	/* Several X-Forwarded-For fields are one list, in order. */
-	for (i = 0; (i = http_find_header(req, "X-Forwarded-For",
-	    (size_t)i)) >= 0; i++) {
-		h = &req->headers[i];
-		pos = 0;
-		while (http_list_next(h->value, h->value_len, &pos, &e,
-		    &elen)) {
-			last = e;
-			last_len = elen;
+		for (;;) {
+			slot = &ring[nhops % NETADDR_HOPS_MAX];
+			r = split_next(h->value, h->value_len, &pos, ',',
+			    &slot->p, &slot->len);
+			if (r == 0)
+				break;
+			nhops++;
+			/* An open quoted string: the rest of it is lost. */
+			if (r < 0) {
+				slot->p = NULL;
+				break;
+			}
 		}
 	}
-	if (last == NULL)
-		return (-1);
-	if (last_len >= 2 && last[0] == '"' && last[last_len - 1] == '"') {
-		last++;
-		last_len -= 2;
-	}
-	return (node_addr(last, last_len, out, outlen));
-}
-
-int
-netaddr_forwarded_for(const struct http_request *req, char *out,
-    size_t outlen)
-{
 
 	/*
-	 * A Forwarded field, once present, is the whole answer: falling back
-	 * to X-Forwarded-For would let a client's own header through when
-	 * the proxy hides its address ("for=_hidden", "for=unknown").
+	 * From the right: each element was added by the hop after it, and
+	 * only trusted hops tell the truth.  A trusted address is one more
+	 * proxy: go on (nginx's real_ip_recursive).  Anything that is not an
+	 * address stops the walk, for nothing left of it can be believed.
 	 */
-	if (http_find_header(req, "Forwarded", 0) >= 0)
-		return (netaddr_forwarded(req, out, outlen));
-	return (netaddr_xff(req, out, outlen));
+	for (k = 0; k < nhops && k < NETADDR_HOPS_MAX; k++) {
+		e = &ring[(nhops - 1 - k) % NETADDR_HOPS_MAX];
+		etls = false;
+		if (e->p == NULL)
+			break;
+		if (which == NETADDR_FORWARDED)
+			r = fwd_for(e->p, e->len, &ip, &etls);
+		else {
+			len = e->len;
+			/* Some writers quote it, as Forwarded would. */
+			if (len >= 2 && e->p[0] == '"' && e->p[len - 1] == '"')
+				r = node_addr(e->p + 1, len - 2, &ip);
+			else
+				r = node_addr(e->p, len, &ip);
+		}
+		if (r != 0)
+			break;
+		last = ip;
+		tls = etls;
+		have = true;
+		if (!trusted(&ip, cidrs, ncidrs))
+			break;
+	}
+	if (!have)
+		return (-1);
+	if (inet_ntop(last.af, last.addr, text, sizeof(text)) == NULL ||
+	    strlen(text) >= outlen)
+		return (-1);
+	memcpy(out, text, strlen(text) + 1);
+	if (https != NULL)
+		*https = tls;
+	return (0);
 }

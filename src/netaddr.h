@@ -41,29 +41,33 @@ int	netaddr_cidr_parse(const char *, struct netaddr_cidr *);
 bool	netaddr_cidr_match(const struct netaddr_cidr *,
 	    const struct sockaddr *);
 
-/*
- * netaddr_forwarded_for(req, out, outlen):
- * The client address reported by the proxy in front of us, to be used only
- * when the peer is a trusted proxy.  When any Forwarded header is present,
- * the for= parameter of the last element of the list (all Forwarded fields
- * together) is the answer, and X-Forwarded-For is not consulted; otherwise
- * the last element of the X-Forwarded-For list.  A port is stripped
- * ("[2001:db8::1]:443", "192.0.2.1:80"); "unknown", obfuscated identifiers
- * ("_hidden") and anything that is not an IP address give -1.  The address
- * is written in its canonical text form (inet_ntop), NUL-terminated, into
- * out (NETADDR_STRLEN bytes always suffice).  Returns 0, or -1 (out is then
- * unspecified) when there is no usable address or it does not fit.
- */
-int	netaddr_forwarded_for(const struct http_request *, char *, size_t);
+/* Which header a trusted proxy reports the client in. */
+enum netaddr_header {
+	NETADDR_XFF,		/* X-Forwarded-For (the default) */
+	NETADDR_FORWARDED	/* Forwarded, RFC 7239 */
+};
 
-/* netaddr_forwarded(req, out, outlen): the same, from Forwarded only. */
-int	netaddr_forwarded(const struct http_request *, char *, size_t);
+#define NETADDR_HOPS_MAX 32	/* list elements looked at, from the right */
 
 /*
- * netaddr_xff(req, out, outlen): the same, from the last element of
- * X-Forwarded-For only (for proxies that set XFF and pass a client's
- * Forwarded header through untouched).
+ * netaddr_client(req, which, cidrs, ncidrs, out, outlen, https):
+ * The client address reported in the header which (all its fields, in
+ * order, one list), to be used only when the peer is a trusted proxy.  The
+ * list is walked from the right, the element the nearest proxy added
+ * first: an address inside one of the ncidrs blocks is another trusted
+ * proxy and the walk goes on; the first address that is not is the client
+ * (nginx's real_ip_recursive).  When all are trusted, the leftmost one
+ * looked at is the answer; at most the last NETADDR_HOPS_MAX elements are.
+ * An element that is not an address ("unknown", "_hidden", garbage, a
+ * Forwarded element without for=) ends the walk: the answer is the last
+ * address before it, or none.  For Forwarded the address is for='s; a
+ * port is stripped ("[2001:db8::1]:443", "192.0.2.1:80").  The address is
+ * written in its canonical text form (inet_ntop), NUL-terminated, into out
+ * (NETADDR_STRLEN bytes always suffice), and *https (unless NULL) tells
+ * whether the answer's Forwarded element says proto=https.  Returns 0, or
+ * -1 (out untouched) when there is no usable address or it does not fit.
  */
-int	netaddr_xff(const struct http_request *, char *, size_t);
+int	netaddr_client(const struct http_request *, enum netaddr_header,
+	    const struct netaddr_cidr *, size_t, char *, size_t, bool *);
 
 #endif

@@ -245,3 +245,93 @@ origin_same(const char *origin, size_t len, const char *host,
 	return (op != NO_PORT && op == hp &&
 	    ci_eq(o.host, o.host_len, h.host, h.host_len));
 }
+
+/*
+ * host_name(host, len, o): the name part of a Host value (host [":" port])
+ * in o, with one trailing dot of a DNS name dropped ("example.org." is
+ * "example.org").  False when it is not host [":" port].
+ */
+static bool
+host_name(const char *host, size_t len, struct origin *o)
+{
+
+	if (!hostport(host, len, o))
+		return (false);
+	if (o->host[0] != '[' && o->host_len > 1 &&
+	    o->host[o->host_len - 1] == '.')
+		o->host_len--;
+	return (true);
+}
+
+bool
+origin_name_valid(const char *name)
+{
+	struct origin o;
+
+	if (strcmp(name, "*") == 0)
+		return (true);
+	return (strstr(name, "://") == NULL &&
+	    parse_pattern(name, &o) != PAT_BAD);
+}
+
+bool
+origin_host_allowed(const char *host, size_t len, const char *const *names,
+    size_t n)
+{
+	struct origin o;
+	size_t i;
+
+	if (!host_name(host, len, &o))
+		return (false);
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL || strstr(names[i], "://") != NULL)
+			continue;
+		if (strcmp(names[i], "*") == 0 || pattern_match(names[i], &o))
+			return (true);
+	}
+	return (false);
+}
+
+/* ipv4_loopback(s, len): s is a dotted-quad address in 127.0.0.0/8. */
+static bool
+ipv4_loopback(const char *s, size_t len)
+{
+	size_t i, digits = 0, dots = 0;
+	unsigned v = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (digits == 0 || ++dots > 3)
+				return (false);
+			digits = 0;
+			v = 0;
+			continue;
+		}
+		/* No leading zeros: "0127.0.0.1" is octal to some. */
+		if (!is_digit(s[i]) || (digits == 1 && v == 0) ||
+		    ++digits > 3 || (v = v * 10 + (unsigned)(s[i] - '0')) >
+		    255)
+			return (false);
+	}
+	return (dots == 3 && digits > 0 && len >= 4 && s[0] == '1' &&
+	    s[1] == '2' && s[2] == '7' && s[3] == '.');
+}
+
+bool
+origin_host_loopback(const char *host, size_t len)
+{
+	static const char sub[] = ".localhost";
+	struct origin o;
+	size_t n = sizeof(sub) - 1;
+
+	if (!host_name(host, len, &o))
+		return (false);
+	if (ci_eq(o.host, o.host_len, "localhost", 9) ||
+	    ci_eq(o.host, o.host_len, "[::1]", 5))
+		return (true);
+	/* RFC 6761 §6.3: names under .localhost are loopback too. */
+	if (o.host_len > n && o.host[0] != '.' &&
+	    ci_eq(o.host + o.host_len - n, n, sub, n))
+		return (true);
+	return (ipv4_loopback(o.host, o.host_len));
+}

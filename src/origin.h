@@ -41,4 +41,31 @@ bool	origin_allowed(const char *, size_t, const char *const *, size_t);
  */
 bool	origin_same(const char *, size_t, const char *, size_t, bool);
 
+/*
+ * Host names, against DNS rebinding: a page whose name resolves to this
+ * server sends its own name in Host, whatever its Origin says.
+ *
+ * origin_name_valid(name): name is a server name origin_host_allowed()
+ * understands: "example.org" (any port), "*.example.org" (its subdomains,
+ * not itself), "[::1]", or "*" (any Host).
+ */
+bool	origin_name_valid(const char *);
+
+/*
+ * origin_host_allowed(host, len, names, n):
+ * The Host value host[0..len) (host [":" port]) names one of the n server
+ * names (see origin_name_valid(); others match nothing), whatever its port.
+ * Case-insensitive; a trailing dot on the Host's name is ignored.
+ */
+bool	origin_host_allowed(const char *, size_t, const char *const *,
+	    size_t);
+
+/*
+ * origin_host_loopback(host, len): the Host value names this machine's
+ * loopback, with or without a port: "localhost" or a name under
+ * ".localhost" (RFC 6761 §6.3, which browsers resolve themselves), an IPv4
+ * address in 127.0.0.0/8, or "[::1]".
+ */
+bool	origin_host_loopback(const char *, size_t);
+
 #endif

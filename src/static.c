@@ -51,7 +51,15 @@ static_open(const char *root, const char *path, size_t len,
 		return (404);
 	if (S_ISDIR(st.st_mode)) {
 		if (len == 0 || path[len - 1] != '/') {
-			snprintf(location, loclen, "%.*s/", (int)len, path);
+			/* "//host" would send the browser to another host:
+			 * one leading '/', the path as it came otherwise. */
+			while (len > 1 && path[1] == '/') {
+				path++;
+				len--;
+			}
+			if ((size_t)snprintf(location, loclen, "%.*s/",
+			    (int)len, path) >= loclen)
+				return (414);
 			return (301);
 		}
 		if ((size_t)snprintf(full, sizeof(full), "%s/index.html",

@@ -23,7 +23,9 @@ struct static_file {
  * static_open(root, path, len, f, location, loclen):
  * Open the file for a request path (no query) below root (a real path).
  * Returns 0 with f filled, 301 with location set for a directory asked for
- * without its trailing '/', or the HTTP status of the refusal (404, 403).
+ * without its trailing '/' (a path-absolute reference: one leading '/'), or
+ * the HTTP status of the refusal (404, 403, or 414 when the location does
+ * not fit in loclen).
  */
 int	static_open(const char *, const char *, size_t, struct static_file *,
 	    char *, size_t);

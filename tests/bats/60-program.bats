@@ -176,7 +176,8 @@ long_line_check() {
 
 @test "environment: exactly the CGI variables, HTTP_* headers filtered, nothing else leaks" {
 	export SECRET=1 LD_LIBRARY_PATH=/wsb/lib LD_PRELOAD='' HTTP_PROXY=x
-	start_prog -- env
+	# a Host other than loopback's must be named (DNS rebinding)
+	start_prog --server-name example.org -- env
 	run pc talk "$PORT" --path '/some/p%41th%20x?a=1&b=%41' \
 	    --host example.org:8443 --port-file "$T/client.port" \
 	    --header 'X-Test: x; FOO=bar' --header 'X_Foo: 1' \
@@ -264,7 +265,7 @@ UNIQUE_ID=$(grep '^UNIQUE_ID=' "$T/env.out" | cut -d= -f2-)"
 }
 
 @test "environment: SERVER_PORT 80 without a port in Host; UNIQUE_ID differs per connection" {
-	start_prog -- env
+	start_prog --server-name example.org -- env
 	run pc talk "$PORT" --host example.org
 	echo "$output"
 	grep -qx 'text "SERVER_NAME=example.org"' <<<"$output"

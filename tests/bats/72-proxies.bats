@@ -110,18 +110,19 @@ setup() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[3]}" = "close 1000" ]
-	run fc lines "$np" --cafile "$P/ca.pem" --path /env
+	# The client comes from 127.0.0.2: not nginx, not trusted.
+	run fc lines "$np" --cafile "$P/ca.pem" --path /env --source 127.0.0.2
 	echo "$output"
 	[ "$status" -eq 0 ]
-	grep -qx 'REMOTE_ADDR=127.0.0.1' <<<"$output"
-	grep -qx 'HTTP_X_FORWARDED_FOR=127.0.0.1' <<<"$output"
+	grep -qx 'REMOTE_ADDR=127.0.0.2' <<<"$output"
+	grep -qx 'HTTP_X_FORWARDED_FOR=127.0.0.2' <<<"$output"
 	# A client's own X-Forwarded-For is kept in front of nginx's entry,
 	# and the address taken is nginx's: the one it saw.
-	run fc lines "$np" --cafile "$P/ca.pem" --path /env \
+	run fc lines "$np" --cafile "$P/ca.pem" --path /env --source 127.0.0.2 \
 	    --header "X-Forwarded-For: 203.0.113.5"
 	echo "$output"
-	grep -qx 'REMOTE_ADDR=127.0.0.1' <<<"$output"
-	grep -qx 'HTTP_X_FORWARDED_FOR=203.0.113.5, 127.0.0.1' <<<"$output"
-	log_has "$T/server.log" "forwarded for 127\.0\.0\.1$"
+	grep -qx 'REMOTE_ADDR=127.0.0.2' <<<"$output"
+	grep -qx 'HTTP_X_FORWARDED_FOR=203.0.113.5, 127.0.0.2' <<<"$output"
+	log_has "$T/server.log" "forwarded for 127\.0\.0\.2$"
 	! log_has "$T/server.log" "open peer=203\.0\.113\.5" || false
 }

@@ -1,7 +1,8 @@
 /*
- * fuzz_http.c - libFuzzer target for http_parse_request(): lengths and
- * pointers stay inside the input, every prefix agrees with the whole, and
- * the list helpers stay inside each value.
+ * fuzz_http.c - libFuzzer target for http_parse_request() and
+ * http_scan_head(): lengths and pointers stay inside the input, every prefix
+ * agrees with the whole, the scan agrees with the parser, and the list
+ * helpers stay inside each value.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -84,9 +85,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct http_header h[NHDR], hb[BIGHDR], hp[NHDR];
 	struct http_request req, big, pre;
+	struct http_scan sc;
 	const char *buf = (const char *)data;
 	size_t p, step;
-	int r, rb, rp;
+	int r, rb, rp, rs;
 
 	r = parse(buf, size, &req, h, NHDR);
 	FUZZ_ASSERT(r == HTTP_INCOMPLETE || r == -400 || r == -431 ||
@@ -102,6 +104,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rb > 0)
 		check_head(buf, rb, &big);
+
+	/*
+	 * The scan, fed a byte at a time or whole, agrees with itself and
+	 * with the parser: a head the parser finds is found at the same
+	 * length; a length the scan finds gives the parser that head or an
+	 * error; a byte the scan refuses is one the parser never accepts.
+	 */
+	http_scan_init(&sc);
+	rs = HTTP_INCOMPLETE;
+	for (p = 1; p <= size && rs == HTTP_INCOMPLETE; p++)
+		rs = http_scan_head(&sc, buf, p);
+	http_scan_init(&sc);
+	FUZZ_ASSERT(http_scan_head(&sc, buf, size) == rs);
+	if (r > 0)
+		FUZZ_ASSERT(rs == r);
+	if (rs > 0) {
+		rp = parse(buf, (size_t)rs, &pre, hp, NHDR);
+		FUZZ_ASSERT(rp == rs || rp < 0);
+	}
+	if (rs < 0)
+		FUZZ_ASSERT(rs == -400 && r <= 0);
 
 	/* A prefix is incomplete, or already decided the same way. */
 	step = size <= 2048 ? 1 : size / 512;

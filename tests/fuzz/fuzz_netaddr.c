@@ -1,11 +1,13 @@
 /*
  * fuzz_netaddr.c - libFuzzer target for netaddr: the input's first line is
  * a CIDR to parse, the rest header lines of a request whose Forwarded /
- * X-Forwarded-For address must, when found, be an IP address that parses
- * back to itself and matches its own /32 or /128.
+ * X-Forwarded-For address (with no proxy trusted, and with that CIDR
+ * trusted) must, when found, be an IP address that parses back to itself
+ * and matches its own /32 or /128.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,7 +61,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf, *nl, out[NETADDR_STRLEN], small[8];
 	char text[NETADDR_STRLEN + 8];
 	size_t first, n;
-	int r;
+	enum netaddr_header which;
+	bool have_cidr = false, https;
+	int k, r;
 
 	nl = memchr(data, '\n', size);
 	first = nl != NULL ? (size_t)(nl - (const char *)data) : size;
@@ -68,6 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, first);
 	buf[first] = '\0';
 	if (netaddr_cidr_parse(buf, &c) == 0) {
+		have_cidr = true;
 		FUZZ_ASSERT(c.family == AF_INET || c.family == AF_INET6);
 		FUZZ_ASSERT(c.prefix <= (c.family == AF_INET ? 32U : 128U));
 		/* Parsing the block's own network gives the same block. */
@@ -88,16 +93,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&req, 0, sizeof(req));
 	req.headers = h;
 	if (http_parse_request(buf, n + 14, &req, NHDR) > 0) {
-		r = netaddr_forwarded_for(&req, out, sizeof(out));
-		FUZZ_ASSERT(r == 0 || r == -1);
-		if (r == 0)
-			check_addr(out);
-		if (netaddr_forwarded(&req, out, sizeof(out)) == 0)
-			check_addr(out);
-		if (netaddr_xff(&req, out, sizeof(out)) == 0)
-			check_addr(out);
-		if (netaddr_forwarded_for(&req, small, sizeof(small)) == 0)
-			FUZZ_ASSERT(strlen(small) < sizeof(small));
+		for (k = 0; k < 2; k++) {
+			which = k == 0 ? NETADDR_XFF : NETADDR_FORWARDED;
+			r = netaddr_client(&req, which, NULL, 0, out,
+			    sizeof(out), &https);
+			FUZZ_ASSERT(r == 0 || r == -1);
+			if (r == 0)
+				check_addr(out);
+			/* With the first line's block trusted: the same. */
+			if (have_cidr && netaddr_client(&req, which, &c, 1,
+			    out, sizeof(out), NULL) == 0)
+				check_addr(out);
+			if (netaddr_client(&req, which, NULL, 0, small,
+			    sizeof(small), NULL) == 0)
+				FUZZ_ASSERT(strlen(small) < sizeof(small));
+		}
 	}
 	free(buf);
 	return (0);

@@ -20,6 +20,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char *star = "*", *lh = "localhost", *sub = "*.localhost";
 	const char *pats[NPAT + 1];
 	char *copy, *p, *nl, *origin, *host, *self;
 	const char *h, *close;
@@ -55,6 +56,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)origin_same(origin, olen, host, hlen, true);
 	(void)origin_same(origin, olen, host, hlen, false);
+
+	/* Server names: "*" takes any well-formed Host, and a loopback
+	 * Host is one "localhost" or an address names. */
+	any = origin_host_allowed(host, hlen, pats, n);
+	for (one = false, i = 0; i < n; i++)
+		one = one || origin_host_allowed(host, hlen, &pats[i], 1);
+	FUZZ_ASSERT(any == one);
+	if (origin_host_loopback(host, hlen)) {
+		FUZZ_ASSERT(origin_host_allowed(host, hlen, &star, 1));
+		FUZZ_ASSERT(hlen > 0 && (host[0] == '[' ||
+		    (host[0] >= '0' && host[0] <= '9') ||
+		    origin_host_allowed(host, hlen, &lh, 1) ||
+		    origin_host_allowed(host, hlen, &sub, 1)));
+	}
 
 	/* A well-formed origin is allowed by itself as a pattern. */
 	if ((self = malloc(olen + 1)) != NULL) {

@@ -14,6 +14,8 @@ Connection options (every command):
   --proxy-v2 SRC,DST    send a PROXY v2 header first (SRC/DST: addr:port,
                         IPv4 or [IPv6]); --proxy-raw HEX sends HEX instead
   --path P  --host H  --header "Name: value"...
+  --source ADDR         connect from ADDR (127.0.0.2: another loopback
+                        address than the proxy's own)
 
   front_client.py head TARGET [--method M] [--upgrade]
       Send one request (an upgrade request with --upgrade) and print the
@@ -111,7 +113,8 @@ def open_socket(a):
 	else:
 		host, port = ("127.0.0.1", int(t)) if t.isdigit() else \
 		    split_hostport(t)
-		s = socket.create_connection((host, port), timeout=a.timeout)
+		s = socket.create_connection((host, port), timeout=a.timeout,
+		    source_address=(a.source, 0) if a.source else None)
 		hostport = f"{host}:{port}" if ":" not in host else \
 		    f"[{host}]:{port}"
 	if a.proxy_raw is not None:
@@ -345,6 +348,7 @@ def main():
 		p.add_argument("--host")
 		p.add_argument("--header", action="append")
 		p.add_argument("--method", default="GET")
+		p.add_argument("--source")
 		ps[name] = p
 	ps["head"].add_argument("--upgrade", action="store_true")
 	ps["head"].add_argument("--body", action="store_true")

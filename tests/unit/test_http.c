@@ -70,6 +70,8 @@ static const char *valid[] = {
 	"GET / HTTP/1.0\nHost: a\n\n",
 	"OPTIONS * HTTP/1.1\r\nX: \t a\tb \t\r\nY:\r\nZ:  \n\r\n",
 	"M-._~!#$%&'*+^`| /%7e HTTP/1.9\r\nObs: caf\xc3\xa9 \xff\r\n\r\n",
+	"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+	"\n\r\n\nGET / HTTP/1.0\n\n",
 };
 
 static void
@@ -179,7 +181,9 @@ struct bad {
 static const struct bad bads[] = {
 	{ "G\0T / HTTP/1.1\r\n\r\n", 18, -400 },
 	{ " GET / HTTP/1.1\r\n\r\n", 0, -400 },
-	{ "\r\nGET / HTTP/1.1\r\n\r\n", 0, -400 },
+	{ "\rGET / HTTP/1.1\r\n\r\n", 0, -400 },
+	{ "\r\rGET / HTTP/1.1\r\n\r\n", 0, -400 },
+	{ "\r\n \r\nGET / HTTP/1.1\r\n\r\n", 0, -400 },
 	{ "GET\t/ HTTP/1.1\r\n\r\n", 0, -400 },
 	{ "G(T / HTTP/1.1\r\n\r\n", 0, -400 },
 	{ "GET  / HTTP/1.1\r\n\r\n", 0, -400 },
@@ -376,8 +380,8 @@ static void
 test_http_reason(void)
 {
 	static const int codes[] = { 101, 200, 204, 206, 301, 302, 304, 400,
-	    401, 403, 404, 405, 408, 413, 414, 426, 431, 500, 501, 502, 503,
-	    504, 505 };
+	    401, 403, 404, 405, 408, 413, 414, 421, 426, 431, 500, 501, 502,
+	    503, 504, 505 };
 	size_t i;
 
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
@@ -385,11 +389,278 @@ test_http_reason(void)
 	CHECK(strcmp(http_reason(101), "Switching Protocols") == 0);
 	CHECK(strcmp(http_reason(400), "Bad Request") == 0);
 	CHECK(strcmp(http_reason(426), "Upgrade Required") == 0);
+	CHECK(strcmp(http_reason(421), "Misdirected Request") == 0);
 	CHECK(strcmp(http_reason(431),
 	    "Request Header Fields Too Large") == 0);
 	CHECK(strcmp(http_reason(505), "HTTP Version Not Supported") == 0);
 	CHECK(strcmp(http_reason(599), "Unknown") == 0);
 	CHECK(strcmp(http_reason(-1), "Unknown") == 0);
+}
+
+/* RFC 9112 §2.2: empty lines before the request line are ignored. */
+static void
+test_http_leading_empty_lines(void)
+{
+	const char *s = "\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	CHECK_EQ(parse(s), (int)strlen(s));
+	CHECK(streq(req.method, req.method_len, "GET"));
+	CHECK(streq(req.target, req.target_len, "/x"));
+	CHECK_EQ(req.num_headers, 1);
+	CHECK_EQ(parse("\r\n"), HTTP_INCOMPLETE);
+	CHECK_EQ(parse("\n\n\n"), HTTP_INCOMPLETE);
+	CHECK_EQ(parse("\r\n\r"), HTTP_INCOMPLETE);
+	CHECK_EQ(parse("\r\n\rG"), -400);
+}
+
+/* scan(s, len, step): http_scan_head() fed len bytes, step more a call. */
+static int
+scan(const char *s, size_t len, size_t step)
+{
+	struct http_scan sc;
+	const char *p = unit_guarded(s, len);
+	size_t have = 0;
+	int r = HTTP_INCOMPLETE;
+
+	http_scan_init(&sc);
+	while (have < len && r == HTTP_INCOMPLETE) {
+		have = len - have > step ? have + step : len;
+		r = http_scan_head(&sc, p, have);
+	}
+	if (len == 0)
+		r = http_scan_head(&sc, p, 0);
+	return (r);
+}
+
+/*
+ * The end the scan finds is where the parser ends the head, fed whole, a
+ * byte at a time or in pieces of any size; a byte no head may hold is
+ * refused as soon as it arrives.
+ */
+static void
+test_http_scan(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		len;		/* 0: strlen(in) */
+		int		want;
+	} cases[] = {
+		{ "GET / HTTP/1.1\r\n\r\n", 0, 18 },
+		{ "GET / HTTP/1.1\n\nBODY", 0, 16 },
+		{ "GET / HTTP/1.1\r\nA: b\n\r\nX", 0, 23 },
+		{ "\r\n\nGET / HTTP/1.1\r\n\r\n", 0, 21 },
+		{ "GET / HTTP/1.1\r\nA: \tb\r\n\r\n\x01", 0, 25 },
+		{ "GET / HTTP/1.1\r\nA: caf\xc3\xa9\r\n", 0, HTTP_INCOMPLETE },
+		{ "\r\n\r\n\n", 0, HTTP_INCOMPLETE },
+		{ "GET / HTTP/1.1\r\n", 0, HTTP_INCOMPLETE },
+		{ "GET / HTTP/1.1\r", 0, HTTP_INCOMPLETE },
+		{ "\x16\x03\x01\x02\x00\x01", 6, -400 },
+		{ "GET / HTTP/1.1\r\nA: \x00\r\n\r\n", 24, -400 },
+		{ "GET / HTTP/1.1\r\nA: \x1b[31m\r\n\r\n", 0, -400 },
+		{ "GET / HTTP/1.1\r\nA: \x7f\r\n\r\n", 0, -400 },
+		{ "GET / HTTP/1.1\rA: b\r\n\r\n", 0, -400 },
+		{ "GET / HTTP/1.1\r\n\rX", 0, -400 },
+		{ "\rX", 0, -400 },
+	};
+	size_t i, len, step;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = cases[i].len ? cases[i].len : strlen(cases[i].in);
+		for (step = 1; step <= len + 1; step++) {
+			r = scan(cases[i].in, len, step);
+			if (r != cases[i].want)
+				fprintf(stderr, "  cases[%zu] step %zu: %d\n",
+				    i, step, r);
+			CHECK_EQ(r, cases[i].want);
+		}
+		/* The parser agrees on where the head ends. */
+		if (cases[i].want > 0)
+			CHECK_EQ(parse_n(cases[i].in, (size_t)cases[i].want,
+			    NHDR), cases[i].want);
+	}
+	/* Every valid head: found at its end, whatever the pieces. */
+	for (i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+		for (step = 1; step < 8; step++)
+			CHECK_EQ(scan(valid[i], strlen(valid[i]), step),
+			    (int)strlen(valid[i]));
+	/* A bad head the scan lets through is the parser's to refuse. */
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		len = bads[i].len ? bads[i].len : strlen(bads[i].in);
+		r = scan(bads[i].in, len, 1);
+		CHECK(r == HTTP_INCOMPLETE || r == -400 || (r > 0 &&
+		    parse_n(bads[i].in, (size_t)r, NHDR) < 0));
+	}
+	/* Done is done: more calls give the same length. */
+	{
+		struct http_scan sc;
+		const char *h = "GET / HTTP/1.1\r\n\r\nGET";
+
+		http_scan_init(&sc);
+		CHECK_EQ(http_scan_head(&sc, h, strlen(h)), 18);
+		CHECK_EQ(http_scan_head(&sc, h, strlen(h)), 18);
+	}
+}
+
+/*
+ * Each byte is looked at once: after the first page of a head has been
+ * scanned it is made unreadable, and finding the end must not touch it (a
+ * parser starting from byte 0 on every read does: quadratic in the head).
+ */
+static void
+test_http_scan_once(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), total = 3 * pg, i;
+	struct http_scan sc;
+	char *map;
+
+	map = mmap(NULL, total, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	memcpy(map, "GET / HTTP/1.1\r\nX: ", 19);
+	memset(map + 19, 'a', total - 23);
+	memcpy(map + total - 4, "\r\n\r\n", 4);
+	http_scan_init(&sc);
+	CHECK_EQ(http_scan_head(&sc, map, pg), HTTP_INCOMPLETE);
+	CHECK_EQ(mprotect(map, pg, PROT_NONE), 0);
+	for (i = pg + 1; i < 2 * pg; i += 97)
+		CHECK_EQ(http_scan_head(&sc, map, i), HTTP_INCOMPLETE);
+	CHECK_EQ(http_scan_head(&sc, map, 2 * pg), HTTP_INCOMPLETE);
+	CHECK_EQ(mprotect(map + pg, pg, PROT_NONE), 0);
+	for (i = 2 * pg + 1; i < total; i++)
+		CHECK_EQ(http_scan_head(&sc, map, i), HTTP_INCOMPLETE);
+	CHECK_EQ(http_scan_head(&sc, map, total), (int)total);
+	munmap(map, total);
+}
+
+static void
+test_http_host(void)
+{
+	static const struct {
+		const char	*in;
+		int		want;
+		const char	*host;
+	} cases[] = {
+		{ "GET / HTTP/1.1\r\nHost: a.example:8080\r\n\r\n", 1,
+		    "a.example:8080" },
+		{ "GET / HTTP/1.1\r\nhost: [::1]:80\r\n\r\n", 1, "[::1]:80" },
+		{ "GET / HTTP/1.1\r\nHost: a.example:\r\n\r\n", 1,
+		    "a.example:" },
+		{ "GET / HTTP/1.0\r\n\r\n", 0, NULL },
+		{ "GET http://b.example/x HTTP/1.0\r\n\r\n", 1, "b.example" },
+		/* §3.2.2: the target's authority wins over Host. */
+		{ "GET http://b.example:81/x HTTP/1.1\r\nHost: a\r\n\r\n", 1,
+		    "b.example:81" },
+		{ "GET WS://b.example?q HTTP/1.1\r\nHost: a\r\n\r\n", 1,
+		    "b.example" },
+		{ "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 1, "a" },
+		/* §3.2: 400 for these. */
+		{ "GET / HTTP/1.1\r\n\r\n", -1, NULL },
+		{ "GET http://b.example/ HTTP/1.1\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost:\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: a:123456\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: []\r\n\r\n", -1, NULL },
+		{ "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", -1, NULL },
+		{ "GET http://u@b.example/ HTTP/1.1\r\nHost: a\r\n\r\n", -1,
+		    NULL },
+		{ "GET http:/// HTTP/1.1\r\nHost: a\r\n\r\n", -1, NULL },
+	};
+	const char *host, *why;
+	size_t i, len;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(parse(cases[i].in) > 0);
+		host = NULL;
+		r = http_host(&req, &host, &len, &why);
+		if (r != cases[i].want)
+			fprintf(stderr, "  cases[%zu]: %d (%s)\n", i, r, why);
+		CHECK_EQ(r, cases[i].want);
+		if (r == 1)
+			CHECK(streq(host, len, cases[i].host));
+		if (r == -1)
+			CHECK(strcmp(why, "ok") != 0);
+	}
+	CHECK(parse("GET / HTTP/1.1\r\n\r\n") > 0);
+	CHECK_EQ(http_host(&req, &host, &len, &why), -1);
+	CHECK(strcmp(why, "missing Host") == 0);
+	CHECK(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") > 0);
+	CHECK_EQ(http_host(&req, &host, &len, &why), -1);
+	CHECK(strcmp(why, "more than one Host") == 0);
+}
+
+static void
+test_http_method_known(void)
+{
+
+	CHECK(http_method_known("GET", 3));
+	CHECK(http_method_known("HEAD", 4));
+	CHECK(http_method_known("PATCH", 5));
+	CHECK(http_method_known("OPTIONS", 7));
+	/* Case-sensitive (RFC 9110 §9.1). */
+	CHECK(!http_method_known("get", 3));
+	CHECK(!http_method_known("Get", 3));
+	CHECK(!http_method_known("GE", 2));
+	CHECK(!http_method_known("GETS", 4));
+	CHECK(!http_method_known("BREW", 4));
+	CHECK(!http_method_known("", 0));
+}
+
+static void
+test_http_body(void)
+{
+	static const struct {
+		const char	*hdrs;
+		int		want;
+		uint64_t	len;
+	} cases[] = {
+		{ "", 0, 0 },
+		{ "Content-Length: 0\r\n", 0, 0 },
+		{ "Content-Length: 42\r\n", 0, 42 },
+		{ "content-length: 007\r\n", 0, 7 },
+		{ "Content-Length: 5, 5\r\n", 0, 5 },
+		{ "Content-Length: 5\r\nContent-Length: 5\r\n", 0, 5 },
+		{ "Content-Length: 18446744073709551610\r\n", 0,
+		    18446744073709551610ULL },
+		{ "Transfer-Encoding: chunked\r\n", 1, 0 },
+		{ "Transfer-Encoding: gzip, chunked\r\n", 1, 0 },
+		{ "Content-Length: 5, 6\r\n", -1, 0 },
+		{ "Content-Length: 5\r\nContent-Length: 6\r\n", -1, 0 },
+		{ "Content-Length: -1\r\n", -1, 0 },
+		{ "Content-Length: +1\r\n", -1, 0 },
+		{ "Content-Length: 1 2\r\n", -1, 0 },
+		{ "Content-Length: 0x10\r\n", -1, 0 },
+		{ "Content-Length:\r\n", -1, 0 },
+		{ "Content-Length: 99999999999999999999\r\n", -1, 0 },
+		{ "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n", -1,
+		    0 },
+	};
+	char buf[512];
+	uint64_t len;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: a\r\n"
+		    "%s\r\n", cases[i].hdrs);
+		CHECK(parse(buf) > 0);
+		r = http_body(&req, &len);
+		if (r != cases[i].want)
+			fprintf(stderr, "  cases[%zu]: %d\n", i, r);
+		CHECK_EQ(r, cases[i].want);
+		if (r == 0)
+			CHECK(len == cases[i].len);
+	}
 }
 
 int
@@ -413,5 +684,11 @@ main(void)
 	UNIT_RUN(test_http_list_next);
 	UNIT_RUN(test_http_list_has);
 	UNIT_RUN(test_http_reason);
+	UNIT_RUN(test_http_leading_empty_lines);
+	UNIT_RUN(test_http_scan);
+	UNIT_RUN(test_http_scan_once);
+	UNIT_RUN(test_http_host);
+	UNIT_RUN(test_http_method_known);
+	UNIT_RUN(test_http_body);
 	return (UNIT_END("test_http"));
 }

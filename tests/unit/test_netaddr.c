@@ -4,7 +4,9 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -195,136 +197,232 @@ request(const char *lines)
 	}
 }
 
-/* ff(lines): the address netaddr_forwarded_for() reports, or "-". */
+/*
+ * client(lines, which, trust): the address netaddr_client() reports for the
+ * header lines with the comma-separated blocks of trust (or none), or "-".
+ */
+static bool client_https;
+
 static const char *
-ff(const char *lines)
+client(const char *lines, enum netaddr_header which, const char *trust)
 {
 	static char out[NETADDR_STRLEN];
+	struct netaddr_cidr cidrs[8];
+	char list[256], *w, *save = NULL;
+	size_t n = 0;
 
 	request(lines);
+	if (trust != NULL) {
+		snprintf(list, sizeof(list), "%s", trust);
+		for (w = strtok_r(list, ",", &save); w != NULL && n < 8;
+		    w = strtok_r(NULL, ",", &save))
+			if (netaddr_cidr_parse(w, &cidrs[n++]) != 0)
+				abort();
+	}
 	memset(out, 'z', sizeof(out));
-	if (netaddr_forwarded_for(&req, out, sizeof(out)) != 0)
+	client_https = false;
+	if (netaddr_client(&req, which, cidrs, n, out, sizeof(out),
+	    &client_https) != 0)
 		return ("-");
 	return (out);
 }
 
-#define CHECK_FF(lines, want) do {					\
-	const char *got_ = ff(lines);					\
+#define CHECK_CL(lines, which, trust, want) do {			\
+	const char *got_ = client(lines, which, trust);			\
 	if (strcmp(got_, (want)) != 0)					\
 		fprintf(stderr, "  %s:%d: got \"%s\", want \"%s\"\n",	\
 		    __FILE__, __LINE__, got_, (want));			\
 	CHECK(strcmp(got_, (want)) == 0);				\
 } while (0)
 
+/* The element the nearest proxy added, no proxy trusted beyond it. */
+#define CHECK_FWD(lines, want) CHECK_CL(lines, NETADDR_FORWARDED, NULL, want)
+#define CHECK_XFF(lines, want) CHECK_CL(lines, NETADDR_XFF, NULL, want)
+
 static void
 test_netaddr_forwarded(void)
 {
 
-	CHECK_FF("Forwarded: for=192.0.2.60\r\n", "192.0.2.60");
-	CHECK_FF("Forwarded: For=\"192.0.2.60:47011\"\r\n", "192.0.2.60");
-	CHECK_FF("Forwarded: for=\"[2001:db8:cafe::17]\"\r\n",
+	CHECK_FWD("Forwarded: for=192.0.2.60\r\n", "192.0.2.60");
+	CHECK_FWD("Forwarded: For=\"192.0.2.60:47011\"\r\n", "192.0.2.60");
+	CHECK_FWD("Forwarded: for=\"[2001:db8:cafe::17]\"\r\n",
 	    "2001:db8:cafe::17");
-	CHECK_FF("Forwarded: for=\"[2001:DB8:CAFE:0::17]:4711\"\r\n",
+	CHECK_FWD("Forwarded: for=\"[2001:DB8:CAFE:0::17]:4711\"\r\n",
 	    "2001:db8:cafe::17");
-	CHECK_FF("Forwarded: for=192.0.2.43, for=198.51.100.17\r\n",
+	CHECK_FWD("Forwarded: for=192.0.2.43, for=198.51.100.17\r\n",
 	    "198.51.100.17");
-	CHECK_FF("Forwarded: for=192.0.2.60;proto=http;by=203.0.113.43\r\n",
+	CHECK_FWD("Forwarded: for=192.0.2.60;proto=http;by=203.0.113.43\r\n",
 	    "192.0.2.60");
-	CHECK_FF("Forwarded: by=203.0.113.43; FOR=192.0.2.60 ;proto=https\r\n",
+	CHECK_FWD("Forwarded: by=203.0.113.43; FOR=192.0.2.60 ;proto=https\r\n",
 	    "192.0.2.60");
-	CHECK_FF("Forwarded: for=192.0.2.43,for=\"[2001:db8:cafe::17]\"\r\n",
+	CHECK_FWD("Forwarded: for=192.0.2.43,for=\"[2001:db8:cafe::17]\"\r\n",
 	    "2001:db8:cafe::17");
 	/* Several fields are one list; the last element counts. */
-	CHECK_FF("Forwarded: for=192.0.2.1\r\nForwarded: for=192.0.2.2, "
+	CHECK_FWD("Forwarded: for=192.0.2.1\r\nForwarded: for=192.0.2.2, "
 	    "for=192.0.2.3\r\n", "192.0.2.3");
-	CHECK_FF("Forwarded: for=192.0.2.1, for=192.0.2.2\r\nForwarded: ,\r\n",
+	CHECK_FWD("Forwarded: for=192.0.2.1, for=192.0.2.2\r\nForwarded: ,\r\n",
 	    "192.0.2.2");
 	/* Commas and semicolons inside quoted strings do not split. */
-	CHECK_FF("Forwarded: for=192.0.2.9;x=\"a,b;c\\\"d\"\r\n",
+	CHECK_FWD("Forwarded: for=192.0.2.9;x=\"a,b;c\\\"d\"\r\n",
 	    "192.0.2.9");
-	CHECK_FF("Forwarded: for=\"\\1\\9\\2.0.2.7\"\r\n", "192.0.2.7");
-	CHECK_FF("Forwarded: for=192.0.2.5:_port\r\n", "192.0.2.5");
+	CHECK_FWD("Forwarded: for=\"\\1\\9\\2.0.2.7\"\r\n", "192.0.2.7");
+	CHECK_FWD("Forwarded: for=192.0.2.5:_port\r\n", "192.0.2.5");
 	/* Lenient with a bare v6 address or an unquoted port. */
-	CHECK_FF("Forwarded: for=2001:db8::9\r\n", "2001:db8::9");
-	CHECK_FF("Forwarded: for=192.0.2.5:8080\r\n", "192.0.2.5");
-	CHECK_FF("Forwarded: for=[2001:db8::9]:80\r\n", "2001:db8::9");
-	CHECK_FF("Forwarded: for=\"::ffff:1.2.3.4\"\r\n", "::ffff:1.2.3.4");
+	CHECK_FWD("Forwarded: for=2001:db8::9\r\n", "2001:db8::9");
+	CHECK_FWD("Forwarded: for=192.0.2.5:8080\r\n", "192.0.2.5");
+	CHECK_FWD("Forwarded: for=[2001:db8::9]:80\r\n", "2001:db8::9");
+	CHECK_FWD("Forwarded: for=\"::ffff:1.2.3.4\"\r\n", "::ffff:1.2.3.4");
 
 	/* No usable address: obfuscated, unknown, missing, malformed. */
-	CHECK_FF("Forwarded: for=_hidden\r\n", "-");
-	CHECK_FF("Forwarded: for=\"_gazonk\"\r\n", "-");
-	CHECK_FF("Forwarded: for=unknown\r\n", "-");
-	CHECK_FF("Forwarded: for=192.0.2.1, for=unknown\r\n", "-");
-	CHECK_FF("Forwarded: for=192.0.2.1, by=192.0.2.2\r\n", "-");
-	CHECK_FF("Forwarded: proto=https\r\n", "-");
-	CHECK_FF("Forwarded:\r\n", "-");
-	CHECK_FF("Forwarded: for=\r\n", "-");
-	CHECK_FF("Forwarded: for\r\n", "-");
-	CHECK_FF("Forwarded: =1.2.3.4\r\n", "-");
-	CHECK_FF("Forwarded: for=192.0.2.1;for=192.0.2.2\r\n", "-");
-	CHECK_FF("Forwarded: for=\"192.0.2.1\r\n", "-");
-	CHECK_FF("Forwarded: for=\"192.0.2.1\"x\r\n", "-");
-	CHECK_FF("Forwarded: for=\"192.0.2.1\\\"\r\n", "-");
-	CHECK_FF("Forwarded: for=192.0.2.1 x\r\n", "-");
-	CHECK_FF("Forwarded: for=192.0.2.256\r\n", "-");
-	CHECK_FF("Forwarded: for=\"[192.0.2.1]\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"[2001:db8::1\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"[2001:db8::1]x\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"[2001:db8::1]:\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"[2001:db8::1]:65536\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"192.0.2.1:123456\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"192.0.2.1:_\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"192.0.2.1:a\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"fe80::1%eth0\"\r\n", "-");
-	CHECK_FF("Forwarded: for=\"1.2.3.4 \"\r\n", "-");
-	CHECK_FF("Forwarded: f(r=1.2.3.4\r\n", "-");
-	/* Once Forwarded is there, X-Forwarded-For is not consulted. */
-	CHECK_FF("X-Forwarded-For: 192.0.2.1\r\nForwarded: for=_hidden\r\n",
-	    "-");
-	CHECK_FF("Forwarded: for=192.0.2.7\r\nX-Forwarded-For: 192.0.2.1\r\n",
-	    "192.0.2.7");
+	CHECK_FWD("Forwarded: for=_hidden\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"_gazonk\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=unknown\r\n", "-");
+	CHECK_FWD("Forwarded: for=192.0.2.1, for=unknown\r\n", "-");
+	CHECK_FWD("Forwarded: for=192.0.2.1, by=192.0.2.2\r\n", "-");
+	CHECK_FWD("Forwarded: proto=https\r\n", "-");
+	CHECK_FWD("Forwarded:\r\n", "-");
+	CHECK_FWD("Forwarded: for=\r\n", "-");
+	CHECK_FWD("Forwarded: for\r\n", "-");
+	CHECK_FWD("Forwarded: =1.2.3.4\r\n", "-");
+	CHECK_FWD("Forwarded: for=192.0.2.1;for=192.0.2.2\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"192.0.2.1\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"192.0.2.1\"x\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"192.0.2.1\\\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=192.0.2.1 x\r\n", "-");
+	CHECK_FWD("Forwarded: for=192.0.2.256\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"[192.0.2.1]\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"[2001:db8::1\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"[2001:db8::1]x\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"[2001:db8::1]:\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"[2001:db8::1]:65536\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"192.0.2.1:123456\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"192.0.2.1:_\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"192.0.2.1:a\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"fe80::1%eth0\"\r\n", "-");
+	CHECK_FWD("Forwarded: for=\"1.2.3.4 \"\r\n", "-");
+	CHECK_FWD("Forwarded: f(r=1.2.3.4\r\n", "-");
 	/* No header at all. */
-	CHECK_FF("X-Real-IP: 192.0.2.1\r\n", "-");
+	CHECK_FWD("X-Real-IP: 192.0.2.1\r\n", "-");
 }
 
 static void
 test_netaddr_xff(void)
 {
-	char out[NETADDR_STRLEN];
 
-	CHECK_FF("X-Forwarded-For: 192.0.2.1\r\n", "192.0.2.1");
-	CHECK_FF("X-Forwarded-For: 203.0.113.5, 198.51.100.2\r\n",
+	CHECK_XFF("X-Forwarded-For: 192.0.2.1\r\n", "192.0.2.1");
+	CHECK_XFF("X-Forwarded-For: 203.0.113.5, 198.51.100.2\r\n",
 	    "198.51.100.2");
-	CHECK_FF("X-Forwarded-For: 203.0.113.5,198.51.100.2 ,\r\n",
+	CHECK_XFF("X-Forwarded-For: 203.0.113.5,198.51.100.2 ,\r\n",
 	    "198.51.100.2");
-	CHECK_FF("X-Forwarded-For: 203.0.113.5\r\nx-forwarded-for: "
+	CHECK_XFF("X-Forwarded-For: 203.0.113.5\r\nx-forwarded-for: "
 	    "198.51.100.2, 198.51.100.3\r\n", "198.51.100.3");
-	CHECK_FF("X-Forwarded-For: 2001:db8::1\r\n", "2001:db8::1");
-	CHECK_FF("X-Forwarded-For: 2001:0DB8:0:0::1\r\n", "2001:db8::1");
-	CHECK_FF("X-Forwarded-For: [2001:db8::1]:8443\r\n", "2001:db8::1");
-	CHECK_FF("X-Forwarded-For: [2001:db8::1]\r\n", "2001:db8::1");
-	CHECK_FF("X-Forwarded-For: 192.0.2.1:5555\r\n", "192.0.2.1");
-	CHECK_FF("X-Forwarded-For: \"192.0.2.1\"\r\n", "192.0.2.1");
-	CHECK_FF("X-Forwarded-For: 10.0.0.1, unknown\r\n", "-");
-	CHECK_FF("X-Forwarded-For: 192.0.2.1, garbage\r\n", "-");
-	CHECK_FF("X-Forwarded-For: 192.0.2.1 10.0.0.1\r\n", "-");
-	CHECK_FF("X-Forwarded-For: 192.0.2.1:\r\n", "-");
-	CHECK_FF("X-Forwarded-For: 192.0.2.1:99999\r\n", "-");
-	CHECK_FF("X-Forwarded-For: ::1]\r\n", "-");
-	CHECK_FF("X-Forwarded-For: 1.2.3\r\n", "-");
-	CHECK_FF("X-Forwarded-For: \r\n", "-");
-	CHECK_FF("X-Forwarded-For: ,,\r\n", "-");
-	CHECK_FF("X-Forwarded-For: 1.2.3.4\r\nX-Forwarded-For:\r\n",
+	CHECK_XFF("X-Forwarded-For: 2001:db8::1\r\n", "2001:db8::1");
+	CHECK_XFF("X-Forwarded-For: 2001:0DB8:0:0::1\r\n", "2001:db8::1");
+	CHECK_XFF("X-Forwarded-For: [2001:db8::1]:8443\r\n", "2001:db8::1");
+	CHECK_XFF("X-Forwarded-For: [2001:db8::1]\r\n", "2001:db8::1");
+	CHECK_XFF("X-Forwarded-For: 192.0.2.1:5555\r\n", "192.0.2.1");
+	CHECK_XFF("X-Forwarded-For: \"192.0.2.1\"\r\n", "192.0.2.1");
+	CHECK_XFF("X-Forwarded-For: 10.0.0.1, unknown\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: 192.0.2.1, garbage\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: 192.0.2.1 10.0.0.1\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: 192.0.2.1:\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: 192.0.2.1:99999\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: ::1]\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: 1.2.3\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: \r\n", "-");
+	CHECK_XFF("X-Forwarded-For: ,,\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: 1.2.3.4\r\nX-Forwarded-For:\r\n",
 	    "1.2.3.4");
 
-	/* The two halves on their own. */
-	request("Forwarded: for=192.0.2.7\r\nX-Forwarded-For: 192.0.2.1\r\n");
-	CHECK_EQ(netaddr_xff(&req, out, sizeof(out)), 0);
-	CHECK(strcmp(out, "192.0.2.1") == 0);
-	CHECK_EQ(netaddr_forwarded(&req, out, sizeof(out)), 0);
-	CHECK(strcmp(out, "192.0.2.7") == 0);
-	request("X-Forwarded-For: 192.0.2.1\r\n");
-	CHECK_EQ(netaddr_forwarded(&req, out, sizeof(out)), -1);
+}
+
+/*
+ * One header family per configuration: behind a proxy that writes only
+ * Forwarded, a client's own X-Forwarded-For is passed along untouched and
+ * must not count, nor a client's Forwarded behind one that writes XFF.
+ */
+static void
+test_netaddr_one_family(void)
+{
+
+	CHECK_FWD("X-Forwarded-For: 6.6.6.6\r\nForwarded: for=192.0.2.7\r\n",
+	    "192.0.2.7");
+	CHECK_FWD("Forwarded: for=192.0.2.7\r\nX-Forwarded-For: 6.6.6.6\r\n",
+	    "192.0.2.7");
+	CHECK_FWD("X-Forwarded-For: 6.6.6.6\r\n", "-");
+	CHECK_FWD("X-Forwarded-For: 6.6.6.6\r\nForwarded: for=_hidden\r\n",
+	    "-");
+	CHECK_XFF("Forwarded: for=6.6.6.6\r\nX-Forwarded-For: 192.0.2.1\r\n",
+	    "192.0.2.1");
+	CHECK_XFF("Forwarded: for=6.6.6.6\r\n", "-");
+	CHECK_XFF("X-Forwarded-For: 192.0.2.1\r\nForwarded: for=_hidden\r\n",
+	    "192.0.2.1");
+}
+
+/* From the right, past every element that is a trusted proxy itself. */
+static void
+test_netaddr_walk(void)
+{
+	char lines[2048];
+	size_t n, i;
+
+	CHECK_CL("X-Forwarded-For: 203.0.113.5, 10.0.0.2, 10.0.0.3\r\n",
+	    NETADDR_XFF, "10.0.0.0/8", "203.0.113.5");
+	/* The first untrusted one from the right, not the leftmost. */
+	CHECK_CL("X-Forwarded-For: 198.51.100.1, 203.0.113.5, 10.0.0.2\r\n",
+	    NETADDR_XFF, "10.0.0.0/8", "203.0.113.5");
+	CHECK_CL("X-Forwarded-For: 198.51.100.1, 203.0.113.5\r\n",
+	    NETADDR_XFF, "10.0.0.0/8", "203.0.113.5");
+	/* All trusted: the leftmost. */
+	CHECK_CL("X-Forwarded-For: 10.0.0.1, 10.0.0.2\r\n", NETADDR_XFF,
+	    "10.0.0.0/8", "10.0.0.1");
+	/* Not an address: nothing left of it counts. */
+	CHECK_CL("X-Forwarded-For: 203.0.113.5, unknown, 10.0.0.2\r\n",
+	    NETADDR_XFF, "10.0.0.0/8", "10.0.0.2");
+	CHECK_CL("X-Forwarded-For: 203.0.113.5, garbage\r\n", NETADDR_XFF,
+	    "10.0.0.0/8", "-");
+	/* Several fields are one list, in order. */
+	CHECK_CL("X-Forwarded-For: 203.0.113.5\r\nX-Forwarded-For: "
+	    "10.0.0.9\r\n", NETADDR_XFF, "10.0.0.0/8", "203.0.113.5");
+	CHECK_CL("X-Forwarded-For: 10.0.0.9\r\nX-Forwarded-For: "
+	    "203.0.113.5\r\n", NETADDR_XFF, "10.0.0.0/8", "203.0.113.5");
+	/* IPv6, ports, IPv4-mapped addresses against IPv4 blocks. */
+	CHECK_CL("X-Forwarded-For: 2001:db9::1, [2001:db8::5]:443\r\n",
+	    NETADDR_XFF, "2001:db8::/32", "2001:db9::1");
+	CHECK_CL("X-Forwarded-For: 192.0.2.8, ::ffff:10.0.0.1\r\n",
+	    NETADDR_XFF, "10.0.0.0/8", "192.0.2.8");
+	/* Forwarded: the same walk over for=, and that element's proto. */
+	CHECK_CL("Forwarded: for=192.0.2.1;proto=https, for=10.0.0.5;"
+	    "proto=http\r\n", NETADDR_FORWARDED, "10.0.0.0/8", "192.0.2.1");
+	CHECK(client_https);
+	CHECK_CL("Forwarded: for=192.0.2.1;proto=http, for=10.0.0.5;"
+	    "proto=https\r\n", NETADDR_FORWARDED, "10.0.0.0/8", "192.0.2.1");
+	CHECK(!client_https);
+	CHECK_CL("Forwarded: for=192.0.2.1;proto=\"HTTPS\"\r\n",
+	    NETADDR_FORWARDED, NULL, "192.0.2.1");
+	CHECK(client_https);
+	CHECK_CL("Forwarded: for=192.0.2.1, for=_hidden, for=10.0.0.5\r\n",
+	    NETADDR_FORWARDED, "10.0.0.0/8", "10.0.0.5");
+	/* An open quoted string ends its field's list: the walk stops. */
+	CHECK_CL("Forwarded: for=192.0.2.1\r\nForwarded: for=\"10.0.0.1\r\n"
+	    "Forwarded: for=10.0.0.2\r\n", NETADDR_FORWARDED, "10.0.0.0/8",
+	    "10.0.0.2");
+
+	/* Only the last NETADDR_HOPS_MAX elements are looked at. */
+	n = (size_t)snprintf(lines, sizeof(lines), "X-Forwarded-For: "
+	    "203.0.113.5");
+	for (i = 0; i < NETADDR_HOPS_MAX - 1; i++)
+		n += (size_t)snprintf(lines + n, sizeof(lines) - n,
+		    ", 10.0.0.%zu", i + 1);
+	snprintf(lines + n, sizeof(lines) - n, "\r\n");
+	CHECK_CL(lines, NETADDR_XFF, "10.0.0.0/8", "203.0.113.5");
+	n = (size_t)snprintf(lines, sizeof(lines), "X-Forwarded-For: "
+	    "203.0.113.5");
+	for (i = 0; i < NETADDR_HOPS_MAX; i++)
+		n += (size_t)snprintf(lines + n, sizeof(lines) - n,
+		    ", 10.0.0.%zu", i + 1);
+	snprintf(lines + n, sizeof(lines) - n, "\r\n");
+	CHECK_CL(lines, NETADDR_XFF, "10.0.0.0/8", "10.0.0.1");
 }
 
 static void
@@ -333,13 +431,14 @@ test_netaddr_outlen(void)
 	char out[NETADDR_STRLEN];
 
 	request("X-Forwarded-For: 192.0.2.1\r\n");
-	CHECK_EQ(netaddr_forwarded_for(&req, out, 10), 0);
+	CHECK_EQ(netaddr_client(&req, NETADDR_XFF, NULL, 0, out, 10, NULL), 0);
 	CHECK(strcmp(out, "192.0.2.1") == 0);
-	CHECK_EQ(netaddr_forwarded_for(&req, out, 9), -1);
-	CHECK_EQ(netaddr_forwarded_for(&req, out, 0), -1);
+	CHECK_EQ(netaddr_client(&req, NETADDR_XFF, NULL, 0, out, 9, NULL), -1);
+	CHECK_EQ(netaddr_client(&req, NETADDR_XFF, NULL, 0, out, 0, NULL), -1);
 	request("X-Forwarded-For: ffff:ffff:ffff:ffff:ffff:ffff:"
 	    "255.255.255.255\r\n");
-	CHECK_EQ(netaddr_forwarded_for(&req, out, sizeof(out)), 0);
+	CHECK_EQ(netaddr_client(&req, NETADDR_XFF, NULL, 0, out, sizeof(out),
+	    NULL), 0);
 	CHECK(strcmp(out, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") == 0);
 }
 
@@ -352,6 +451,8 @@ main(void)
 	UNIT_RUN(test_netaddr_cidr_match);
 	UNIT_RUN(test_netaddr_forwarded);
 	UNIT_RUN(test_netaddr_xff);
+	UNIT_RUN(test_netaddr_one_family);
+	UNIT_RUN(test_netaddr_walk);
 	UNIT_RUN(test_netaddr_outlen);
 	return (UNIT_END("test_netaddr"));
 }

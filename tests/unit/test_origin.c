@@ -3,6 +3,7 @@
  * same-origin checks against Host, malformed and "null" origins.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +217,101 @@ test_origin_same(void)
 	CHECK(!same("http://[::1]", "::1", false));
 }
 
+/* host_ok(host, names...): origin_host_allowed() with the NULL-ended names. */
+static bool
+host_ok(const char *host, const char *const *names)
+{
+	size_t n = 0;
+
+	while (names[n] != NULL)
+		n++;
+	return (origin_host_allowed(unit_guarded(host, strlen(host)),
+	    strlen(host), names, n));
+}
+
+/* --server-name: the Host must name the server, whatever its port. */
+static void
+test_origin_server_name(void)
+{
+	static const char *const one[] = { "app.example.org", NULL };
+	static const char *const wild[] = { "*.example.org", "[::1]", NULL };
+	static const char *const any[] = { "*", NULL };
+	static const char *const bad[] = { "https://app.example.org", NULL };
+
+	CHECK(host_ok("app.example.org", one));
+	CHECK(host_ok("APP.Example.ORG:8443", one));
+	CHECK(host_ok("app.example.org.", one));
+	CHECK(host_ok("app.example.org.:80", one));
+	CHECK(!host_ok("evil.example", one));
+	CHECK(!host_ok("app.example.org.evil.example", one));
+	CHECK(!host_ok("xapp.example.org", one));
+	CHECK(!host_ok("app.example.org..", one));
+	CHECK(!host_ok("app.example.org:x", one));
+	CHECK(!host_ok("app.example.org:99999", one));
+	CHECK(!host_ok("", one));
+	CHECK(!host_ok("u@app.example.org", one));
+	CHECK(host_ok("a.example.org", wild));
+	CHECK(host_ok("b.a.example.org:1", wild));
+	CHECK(!host_ok("example.org", wild));
+	CHECK(host_ok("[::1]:8080", wild));
+	CHECK(!host_ok("[::2]", wild));
+	CHECK(host_ok("anything.example:1", any));
+	CHECK(host_ok("[2001:db8::1]", any));
+	CHECK(!host_ok("not a host", any));
+	/* Origins are not names: they match nothing. */
+	CHECK(!host_ok("app.example.org", bad));
+
+	CHECK(origin_name_valid("app.example.org"));
+	CHECK(origin_name_valid("*.example.org"));
+	CHECK(origin_name_valid("*"));
+	CHECK(origin_name_valid("[::1]"));
+	CHECK(!origin_name_valid("https://app.example.org"));
+	CHECK(!origin_name_valid("**"));
+	CHECK(!origin_name_valid("*."));
+	CHECK(!origin_name_valid(""));
+	CHECK(!origin_name_valid("a b"));
+}
+
+static bool
+loopback(const char *host)
+{
+
+	return (origin_host_loopback(unit_guarded(host, strlen(host)),
+	    strlen(host)));
+}
+
+/* The names a DNS rebinding page cannot take: only this machine's. */
+static void
+test_origin_host_loopback(void)
+{
+	static const char *yes[] = {
+		"localhost", "localhost:8080", "LocalHost", "localhost.",
+		"localhost.:80", "app.localhost", "a.b.localhost:1",
+		"127.0.0.1", "127.0.0.1:8080", "127.1.2.3", "127.255.255.255",
+		"[::1]", "[::1]:8080",
+	};
+	static const char *no[] = {
+		"", "evil.example", "localhost.evil.example", "evillocalhost",
+		".localhost", "localhost:x", "127.0.0.1.evil.example",
+		"127.0.0", "127.0.0.1.1", "127.0.0.256", "0127.0.0.1",
+		"127.00.0.1", "128.0.0.1", "10.0.0.1", "0.0.0.0",
+		"[::2]", "[::ffff:127.0.0.1]", "::1", "[::1", "127.0.0.1:",
+		"2130706433", "localhost..",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!loopback(yes[i]))
+			fprintf(stderr, "  not loopback: %s\n", yes[i]);
+		CHECK(loopback(yes[i]));
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		if (loopback(no[i]))
+			fprintf(stderr, "  loopback: %s\n", no[i]);
+		CHECK(!loopback(no[i]));
+	}
+}
+
 int
 main(void)
 {
@@ -228,5 +324,7 @@ main(void)
 	UNIT_RUN(test_origin_list);
 	UNIT_RUN(test_origin_pattern_valid);
 	UNIT_RUN(test_origin_same);
+	UNIT_RUN(test_origin_server_name);
+	UNIT_RUN(test_origin_host_loopback);
 	return (UNIT_END("test_origin"));
 }
