@@ -239,7 +239,7 @@ opens_by_worker() {
 	run lc status "$PORT" --proxy-src 198.51.100.10
 	[ "$output" = "status=HTTP/1.1 101 Switching Protocols" ]
 	log_has "$T/server.log" \
-	    "peer=198\.51\.100\.9:40000 503 Service Unavailable: --max-connections-per-ip reached$"
+	    "peer=198\.51\.100\.9:40000 503 Service Unavailable: --max-connections-per-ip reached \(1 from 198\.51\.100\.9\)$"
 }
 
 @test "--trust-proxy, --max-connections-per-ip 1: counted under X-Forwarded-For, the proxy's own idle sockets under no address" {
@@ -259,5 +259,5 @@ opens_by_worker() {
 	run lc status "$PORT" --xff 203.0.113.10
 	[ "$output" = "status=HTTP/1.1 101 Switching Protocols" ]
 	log_has "$T/server.log" \
-	    "peer=203\.0\.113\.9 503 Service Unavailable: --max-connections-per-ip reached$"
+	    "peer=203\.0\.113\.9 503 Service Unavailable: --max-connections-per-ip reached \(1 from 203\.0\.113\.9\)$"
 }
