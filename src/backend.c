@@ -60,6 +60,12 @@ backend_init(struct backend *b, struct ev_loop *loop,
 	b->err.fd = -1;
 }
 
+void
+backend_retarget(struct backend *b, const struct backend_ops *ops)
+{
+	backend_init(b, b->loop, ops, b->event, b->owner);
+}
+
 const struct backend_ops *
 backend_ops_for(const struct target *t)
 {

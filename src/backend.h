@@ -112,6 +112,12 @@ void	backend_init(struct backend *, struct ev_loop *,
 	    const struct backend_ops *, backend_event_cb *, void *);
 
 /*
+ * backend_retarget(b, ops): b, unopened, for another kind of backend; its
+ * loop, owner and event callback stay as backend_init() set them.
+ */
+void	backend_retarget(struct backend *, const struct backend_ops *);
+
+/*
  * backend_watchers_init(b): point the (stopped) watchers back at the
  * readiness callbacks, after an implementation borrowed them.
  */
@@ -129,11 +135,6 @@ extern const struct backend_ops backend_proc_ops;
 /* backend_ops_for(t): the implementation that serves target t. */
 const struct backend_ops *backend_ops_for(const struct target *);
 
-/*
- * backend_proc_orphans(): programs' process groups whose connection is gone
- * but which still have a member (they get SIGTERM, then SIGKILL).
- */
-unsigned backend_proc_orphans(void);
 
 /*
  * backend_proc_kill_all(): SIGKILL to every program's process group, reap

@@ -73,7 +73,6 @@ static void	errlog_start(struct ev_loop *, struct errlog *);
 
 static struct pgroup *groups;		/* every group of this process */
 static struct pgroup *lingering;	/* leader gone, members left */
-static unsigned norphans;
 static ev_child anychild;		/* any child reaped, while lingering */
 
 #define ELINE_MAX	512
@@ -153,7 +152,7 @@ group_free(struct ev_loop *loop, struct pgroup *g)
 	orphan = g->orphan;
 	free(g);
 	if (orphan) {
-		norphans--;
+		srv->norphans--;
 		server_conn_gone(srv);
 	}
 }
@@ -383,7 +382,7 @@ group_detach(struct backend *b)
 	b->err.line = NULL;
 	errlog_start(loop, &g->err);
 	g->orphan = true;
-	norphans++;
+	server_of(loop)->norphans++;
 	group_start_timer(loop, g);
 }
 
@@ -428,11 +427,6 @@ group_start(struct ev_loop *loop, struct pgroup *g, pid_t pid)
 	groups = g;
 }
 
-unsigned
-backend_proc_orphans(void)
-{
-	return (norphans);
-}
 
 void
 backend_proc_kill_all(void)

@@ -40,50 +40,6 @@ conn_check(struct conn *c)
 	return (c);
 }
 
-void
-conn_set_timer(struct conn *c, double secs)
-{
-	ev_timer_stop(c->srv->loop, &c->timer);
-	ev_timer_set(&c->timer, secs, 0.);
-	ev_timer_start(c->srv->loop, &c->timer);
-}
-
-/*
- * Start the close handshake: our close frame goes out after the frame being
- * written, and, with drain, after what the backend already sent.
- */
-void
-conn_begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
-    const char *by)
-{
-
-	if (c->close_queued || c->client_done || c->state == CONN_CLOSING)
-		return;
-	c->state = CONN_CLOSING;
-	c->close_code = code;
-	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
-	if (c->closed_by == NULL)
-		c->closed_by = by;
-	c->drain_frombe = drain;
-	log_debug("#%" PRIu64 " closing: code=%u by=%s reason=%s%s", c->id,
-	    code, c->closed_by, reason[0] != '\0' ? reason : "-",
-	    drain ? ", backend output first" : "");
-	if (!drain)
-		conn_drop_frombe(c);
-	conn_set_timer(c, c->srv->cfg->close_timeout);
-}
-
-void
-conn_protocol_error(struct conn *c, uint16_t code, const char *reason)
-{
-	log_debug("#%" PRIu64 " protocol error: %s", c->id, reason);
-	c->client_input_done = true;
-	buf_free(&c->rx);
-	if (c->state == CONN_CLOSING && c->close_code == 0)
-		c->close_code = code;
-	conn_begin_close(c, code, reason, false, "server");
-}
-
 static void
 close_backend(struct conn *c)
 {
@@ -102,35 +58,6 @@ backend_io_error(struct conn *c, const char *what, int err)
 	close_backend(c);
 	conn_begin_close(c, WS_CLOSE_INTERNAL, "backend error", true,
 	    "backend");
-}
-
-/* The client side is finished: its socket is closed, its output dropped. */
-void
-conn_client_finish(struct conn *c)
-{
-	if (!c->client_done)
-		log_debug("#%" PRIu64 " client socket closed", c->id);
-	ev_io_stop(c->srv->loop, &c->crio);
-	ev_io_stop(c->srv->loop, &c->cwio);
-	transport_close(&c->t);
-	c->client_done = true;
-	c->client_input_done = true;
-	buf_free(&c->rx);
-	buf_free(&c->frombe);
-	buf_free(&c->wire);
-	free(c->out_scratch);
-	c->out_scratch = NULL;
-	c->out_hdr_len = 0;
-	if (c->closed_by == NULL) {
-		/* Gone without a close frame. */
-		c->closed_by = "client";
-		c->close_code = WS_CLOSE_ABNORMAL;
-	}
-	if (c->state == CONN_OPEN) {
-		c->state = CONN_CLOSING;
-		/* Bound the time the backend gets to take the rest. */
-		conn_set_timer(c, c->srv->cfg->close_timeout);
-	}
 }
 
 /* Is backend input thrown away (the client will not get it)? */
@@ -175,7 +102,11 @@ backend_readable(struct conn *c)
 	}
 }
 
-void
+/*
+ * The backend's events: connected (queue the 101), failed (502),
+ * readable; then one conn step.
+ */
+static void
 conn_on_backend_event(struct backend *b, enum backend_event ev)
 {
 	struct conn *c = conn_check(b->owner);
@@ -184,9 +115,8 @@ conn_on_backend_event(struct backend *b, enum backend_event ev)
 	case BACKEND_CONNECTED:
 		if (c->state != CONN_CONNECTING)
 			break;
-		ev_timer_stop(c->srv->loop, &c->timer);
 		c->backend_open = true;
-		c->state = CONN_OPEN;
+		conn_enter(c, CONN_OPEN, CONN_TIMER_OFF);
 		c->last_data = c->last_rx = ev_now(c->srv->loop);
 		open_timer(c);
 		/* wire is empty and holds any answer (conn_http.c). */
@@ -231,11 +161,11 @@ plain_http_on_tls(struct conn *c)
 	    "on a TLS port", c->id, c->peer);
 	if ((n = handshake_error(reply, sizeof(reply), 400, NULL, body)) > 0)
 		buf_append(&c->wire, reply, (size_t)n);
-	c->state = CONN_HTTP_ERROR;
-	conn_set_timer(c, c->srv->cfg->close_timeout);
+	conn_enter(c, CONN_HTTP_ERROR, c->srv->cfg->close_timeout);
 }
 
-void
+/* A password check is over: the request is looked at again. */
+static void
 conn_on_auth_result(void *arg, bool matched)
 {
 	struct conn *c = conn_check(arg);
@@ -547,8 +477,8 @@ conn_step(struct conn *c)
 			c->file_fd = -1;
 		}
 		if (c->keep_alive) {
-			c->state = CONN_HANDSHAKE;
-			conn_set_timer(c, c->srv->cfg->handshake_timeout);
+			conn_enter(c, CONN_HANDSHAKE,
+			    c->srv->cfg->handshake_timeout);
 			if (buf_len(&c->rx) > 0) {
 				/* A pipelined request is already here. */
 				conn_step(c);
@@ -556,8 +486,7 @@ conn_step(struct conn *c)
 			}
 		} else {
 			transport_shutdown(&c->t);
-			c->state = CONN_LINGER;
-			conn_set_timer(c, c->srv->cfg->close_timeout);
+			conn_enter(c, CONN_LINGER, c->srv->cfg->close_timeout);
 		}
 	}
 	/* Our close is out and no more input is wanted: close politely. */
@@ -568,7 +497,7 @@ conn_step(struct conn *c)
 		log_debug("#%" PRIu64 " client: write side shut down, "
 		    "waiting for its EOF", c->id);
 		transport_shutdown(&c->t);
-		c->state = CONN_LINGER;
+		conn_enter(c, CONN_LINGER, CONN_TIMER_KEEP);
 	}
 	/* The client will send no more: the backend gets EOF once fed. */
 	if (c->backend_open && !c->backend_shut && c->client_input_done &&
@@ -684,8 +613,9 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 	c->magic = CONN_MAGIC;
 	c->srv = srv;
 	c->id = ++srv->next_id;
-	c->state = CONN_HANDSHAKE;
+	conn_enter(c, CONN_HANDSHAKE, CONN_TIMER_KEEP);
 	c->file_fd = -1;
+	c->auth_done = conn_on_auth_result;
 	http_scan_init(&c->head_scan);
 	ev_io_init(&c->crio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->cwio, client_write_cb, fd, EV_WRITE);

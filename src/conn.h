@@ -121,6 +121,8 @@ struct conn {
 	struct auth_attempt *auth_att;	/* the request's password, checked */
 	struct authpool_job *auth_job;	/* while its check runs, or NULL */
 	int		auth_verdict;	/* then: 1 it matched, -1 it did not */
+	void		(*auth_done)(void *, bool); /* conn.c's callback for
+					   the check's end */
 	struct target	*own_target;	/* a token's target, or NULL */
 	struct conn_pmd	*pmd;		/* permessage-deflate, or NULL */
 	struct sockaddr_storage peer_sa; /* the socket's peer */

@@ -85,21 +85,32 @@ conn_auth_abandon(struct conn *c)
 	c->auth_att = NULL;
 }
 
-bool
-conn_front_door_auth(struct conn *c, const struct http_request *req)
+/* An answer for the caller to send. */
+static enum conn_auth_verdict
+refuse(struct conn_auth_reply *reply, int status, const char *why)
+{
+	reply->status = status;
+	reply->why = why;
+	return (CONN_AUTH_REPLY);
+}
+
+enum conn_auth_verdict
+conn_front_door_auth(struct conn *c, const struct http_request *req,
+    struct conn_auth_reply *reply)
 {
 	struct server *srv = c->srv;
 	struct auth *a = snapshot_auth(c->snap);
 	struct auth_attempt *att;
 	enum auth_result r;
-	char retry[32];
 	unsigned wait;
 
 	c->user = NULL;
+	reply->extra = AUTH_CHALLENGE;
+	reply->level = REFUSE_QUIET;
 	if (a == NULL)
-		return (true);
+		return (CONN_AUTH_PASS);
 	if (c->auth_job != NULL)
-		return (false);		/* still being checked */
+		return (CONN_AUTH_WAIT);	/* still being checked */
 	if ((att = c->auth_att) != NULL) {
 		c->auth_att = NULL;
 		c->user = auth_finish(a, att, c->auth_verdict > 0);
@@ -111,23 +122,23 @@ conn_front_door_auth(struct conn *c, const struct http_request *req)
 			login_failed(c, att->name, att->user == NULL ?
 			    "unknown user" : "wrong password");
 			count_failure(c, true);
-			conn_http_reply(c, 401, "login failed",
-			    AUTH_CHALLENGE, REFUSE_QUIET);
 		}
 		auth_attempt_free(att);
-		return (c->user != NULL);
+		if (c->user != NULL)
+			return (CONN_AUTH_PASS);
+		return (refuse(reply, 401, "login failed"));
 	}
 	switch ((r = auth_begin(a, req, &c->user, &att))) {
 	case AUTH_PASS:
-		return (true);
+		return (CONN_AUTH_PASS);
 	case AUTH_MISSING:
 		/* A browser's first request: the challenge is routine. */
-		conn_http_reply(c, 401, "no credentials: challenge sent",
-		    AUTH_CHALLENGE, REFUSE_INFO);
-		return (false);
+		reply->level = REFUSE_INFO;
+		return (refuse(reply, 401, "no credentials: challenge sent"));
 	case AUTH_NOMEM:
-		conn_http_error(c, 500, "out of memory", NULL);
-		return (false);
+		reply->extra = NULL;
+		reply->level = REFUSE_WARN;
+		return (refuse(reply, 500, "out of memory"));
 	case AUTH_BAD:
 	case AUTH_CHECK:
 		break;
@@ -138,25 +149,23 @@ conn_front_door_auth(struct conn *c, const struct http_request *req)
 		auth_attempt_free(att);
 		log_debug("#%" PRIu64 " peer=%s 429: login throttled", c->id,
 		    c->peer);
-		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", wait);
-		conn_http_reply(c, 429, "login throttled", retry,
-		    REFUSE_QUIET);
-		return (false);
+		snprintf(reply->retry, sizeof(reply->retry),
+		    "Retry-After: %u\r\n", wait);
+		reply->extra = reply->retry;
+		return (refuse(reply, 429, "login throttled"));
 	}
 	if (r == AUTH_BAD) {
 		login_failed(c, NULL, "malformed credentials");
 		count_failure(c, false);
-		conn_http_reply(c, 401, "login failed", AUTH_CHALLENGE,
-		    REFUSE_QUIET);
-		return (false);
+		return (refuse(reply, 401, "login failed"));
 	}
 	if ((c->auth_job = authpool_submit(srv->authpool, att->pass,
-	    att->hash, conn_on_auth_result, c)) == NULL) {
+	    att->hash, c->auth_done, c)) == NULL) {
 		auth_attempt_free(att);
-		conn_http_busy(c, "too many password checks waiting");
-		return (false);
+		reply->extra = NULL;
+		return (refuse(reply, 503, "too many password checks waiting"));
 	}
 	throttle_begin(srv->throttle, c->peer_addr, ev_now(srv->loop));
 	c->auth_att = att;
-	return (false);
+	return (CONN_AUTH_WAIT);
 }

@@ -31,7 +31,6 @@
 #include "conn_int.h"
 
 #define MAX_HEADERS	100
-#define RESPONSE_TIMEOUT 60.	/* seconds without progress on a file */
 
 /* Any answer, our 101 included, fits in wire with room for control frames. */
 _Static_assert(ANSWER_MAX + WIRE_RESERVE <= CONN_WIRE_SIZE,
@@ -125,8 +124,7 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 	if (n > 0 && buf_append(&c->wire, reply, (size_t)n) == -1)
 		log_warnx("#%" PRIu64 " %d answer dropped: no room", c->id,
 		    status);
-	c->state = CONN_HTTP_ERROR;
-	conn_set_timer(c, c->srv->cfg->close_timeout);
+	conn_enter(c, CONN_HTTP_ERROR, c->srv->cfg->close_timeout);
 }
 
 void
@@ -523,19 +521,6 @@ reply_status(struct conn *c, int status, const char *why, const char *own,
 	http_reply(c, status, why, e, level);
 }
 
-void
-conn_http_reply(struct conn *c, int status, const char *why, const char *own,
-    enum refusal_log level)
-{
-	reply_status(c, status, why, own, level);
-}
-
-void
-conn_http_busy(struct conn *c, const char *why)
-{
-	conn_refuse(c, why);
-}
-
 /* The request path: the target up to '?', for plain requests. */
 static size_t
 target_path_len(const struct http_request *req)
@@ -583,8 +568,7 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 				n = (int)(end + 4 - head);
 			buf_free(&c->rx);
 			buf_append(&c->wire, head, (size_t)n);
-			c->state = CONN_HTTP_ERROR;
-			conn_set_timer(c, cfg->close_timeout);
+			conn_enter(c, CONN_HTTP_ERROR, cfg->close_timeout);
 			return;
 		}
 		/* A browser asking for /favicon.ico, say: not a warning. */
@@ -631,8 +615,7 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 		c->file_off = 0;
 		c->file_left = f.size;
 	}
-	c->state = CONN_HTTP_RESPONSE;
-	conn_set_timer(c, RESPONSE_TIMEOUT);
+	conn_enter(c, CONN_HTTP_RESPONSE, CONN_RESPONSE_TIMEOUT);
 }
 
 /*
@@ -682,6 +665,7 @@ conn_try_handshake(struct conn *c)
 	struct handshake hs;
 	struct backend_req breq;
 	const struct target *target;
+	struct conn_auth_reply ar;
 	char *dn = NULL, extra[ANSWER_MAX], ext[PMD_ANSWER_MAX + 40];
 	char whybuf[400], shown[64];
 	const char *why, *host, *own;
@@ -727,8 +711,18 @@ conn_try_handshake(struct conn *c)
 		    NULL, REFUSE_WARN);
 		return;
 	}
-	if (!conn_front_door_auth(c, &req))
+	switch (conn_front_door_auth(c, &req, &ar)) {
+	case CONN_AUTH_PASS:
+		break;
+	case CONN_AUTH_WAIT:
 		return;
+	case CONN_AUTH_REPLY:
+		if (ar.status == 503)
+			conn_refuse(c, ar.why);
+		else
+			reply_status(c, ar.status, ar.why, ar.extra, ar.level);
+		return;
+	}
 	/* No Upgrade header at all: a plain request (an Upgrade to
 	 * something else is a bad upgrade: handshake_check says 400). */
 	if (!handshake_is_upgrade(&req) &&
@@ -802,8 +796,7 @@ conn_try_handshake(struct conn *c)
 	    c->proto == HS_PROTO_BASE64 ? WS_RECV_BASE64 : WS_RECV_RAW,
 	    c->lines, c->pmd != NULL ? &c->pmd->inf : NULL,
 	    c->pmd != NULL && c->pmd->params.client_no_context_takeover);
-	backend_init(&c->be, c->srv->loop, backend_ops_for(target),
-	    conn_on_backend_event, c);
+	backend_retarget(&c->be, backend_ops_for(target));
 	/* The request is still in rx: the backend reads it during open. */
 	n = c->be.ops->open(&c->be, target, &breq);
 	free(dn);
@@ -821,56 +814,9 @@ conn_try_handshake(struct conn *c)
 	c->counted = true;
 	c->srv->nactive++;
 	quota_conn_upgrade(c->srv->quota, &c->lim);
-	c->state = CONN_CONNECTING;
-	conn_set_timer(c, cfg->connect_timeout);
+	conn_enter(c, CONN_CONNECTING, cfg->connect_timeout);
 }
 
-/*
- * Send more of a static file: sendfile(2) on plain sockets, through the
- * transport's buffer under TLS.  0 to go on, -1 to stop (blocked, failed).
- */
-int
-conn_send_file(struct conn *c)
-{
-	uint8_t chunk[16384];
-	struct iovec iov = { NULL, 0 };
-	ssize_t n;
-	size_t want;
-
-	if (c->tls) {
-		want = c->file_left < (off_t)sizeof(chunk) ?
-		    (size_t)c->file_left : sizeof(chunk);
-		if (c->t.pending > 0)
-			n = transport_writev(&c->t, &iov, 0);
-		else if ((n = pread(c->file_fd, chunk, want,
-		    c->file_off)) > 0) {
-			iov.iov_base = chunk;
-			iov.iov_len = (size_t)n;
-			n = transport_writev(&c->t, &iov, 1);
-		} else if (n == 0)
-			errno = EIO;	/* the file shrank */
-	} else {
-		off_t off = c->file_off;
-
-		want = c->file_left < (off_t)(1 << 20) ?
-		    (size_t)c->file_left : (1 << 20);
-		if ((n = sendfile(c->t.fd, c->file_fd, &off, want)) == 0)
-			errno = EIO;	/* the file shrank */
-	}
-	if (n <= 0) {
-		if (n < 0 && errno == EAGAIN)
-			return (-1);
-		log_info("#%" PRIu64 " sending %s: %s", c->id, c->path,
-		    strerror(errno));
-		conn_client_finish(c);
-		return (-1);
-	}
-	c->file_off += n;
-	c->file_left -= n;
-	/* A slow reader is cut only when it makes no progress at all. */
-	conn_set_timer(c, RESPONSE_TIMEOUT);
-	return (0);
-}
 
 /*
  * The PROXY protocol header comes before anything else, TLS included, so

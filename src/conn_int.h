@@ -16,6 +16,9 @@
 #include "conn.h"
 #include "ws_msg.h"
 
+/* Seconds without progress on a static file before the reader is cut. */
+#define CONN_RESPONSE_TIMEOUT	60.
+
 /* Room kept in wire so a pong and our close always fit. */
 #define WIRE_RESERVE	(2 * (WS_CONTROL_MAX + 4))
 
@@ -32,10 +35,24 @@ enum rx_result {
 	RX_DONE			/* no more client input is wanted */
 };
 
-/* conn.c */
+/* conn_phase.c: the only code that changes c->state or the timer. */
 
 /* conn_set_timer(c, secs): (re)arm the connection's one timer for secs. */
 void	conn_set_timer(struct conn *, double);
+
+/*
+ * conn_enter(c, state, secs): go to state, with the timer set to secs;
+ * CONN_TIMER_KEEP leaves it as it is, CONN_TIMER_OFF stops it.
+ */
+#define CONN_TIMER_KEEP	(-1.)
+#define CONN_TIMER_OFF	(-2.)
+void	conn_enter(struct conn *, enum conn_state, double);
+
+/*
+ * conn_drop_frombe(c): backend bytes will not reach the client: drop them,
+ * keeping only what the frame under way still has to send.
+ */
+void	conn_drop_frombe(struct conn *);
 
 /*
  * conn_begin_close(c, code, reason, drain, by): start the close handshake
@@ -59,20 +76,6 @@ void	conn_protocol_error(struct conn *, uint16_t, const char *);
  * CONN_CLOSING, bounding the time the backend gets to take the rest.
  */
 void	conn_client_finish(struct conn *);
-
-/*
- * conn_on_backend_event(b, ev): the callback conn_try_handshake() gives
- * backend_init(): connected (queue the 101), failed (502), readable; then
- * one conn step.
- */
-void	conn_on_backend_event(struct backend *, enum backend_event);
-
-/*
- * conn_on_auth_result(c, matched): the callback conn_try_handshake() gives
- * the password-check pool: the check is over; the request is looked at
- * again with its verdict.
- */
-void	conn_on_auth_result(void *, bool);
 
 /* conn_http.c */
 
@@ -106,19 +109,6 @@ enum refusal_log {
 };
 
 /*
- * conn_http_reply(c, status, why, own, level): conn_http_error() with the
- * --header lines before own, and why logged at level (or not at all).
- */
-void	conn_http_reply(struct conn *, int, const char *, const char *,
-	    enum refusal_log);
-
-/*
- * conn_http_busy(c, why): refuse with 503 and Retry-After, the log line
- * rate-limited as for the connection limits.
- */
-void	conn_http_busy(struct conn *, const char *);
-
-/*
  * conn_http_error(c, status, why, extra): refuse with status (extra: more
  * header lines, or NULL), logging why; closes the backend, drops the
  * buffers, then lingers in CONN_HTTP_ERROR so the reply is not lost.
@@ -132,25 +122,33 @@ void	conn_http_error(struct conn *, int, const char *, const char *);
  */
 void	conn_refuse(struct conn *, const char *);
 
-/*
- * conn_send_file(c): send more of a static file: sendfile(2) on plain
- * sockets, through the transport's buffer under TLS.  0 to go on, -1 to stop
- * (blocked, failed).
- */
-int	conn_send_file(struct conn *);
-
 /* conn_auth.c */
 
 struct http_request;
 
+enum conn_auth_verdict {
+	CONN_AUTH_PASS,		/* go on: c->user set, or no login needed */
+	CONN_AUTH_WAIT,		/* the password is being checked */
+	CONN_AUTH_REPLY		/* answer with the reply given */
+};
+
+struct conn_auth_reply {
+	int		status;		/* 401, 429, 500 or 503 */
+	const char	*why;		/* for the log */
+	const char	*extra;		/* header lines, or NULL */
+	enum refusal_log level;
+	char		retry[32];	/* room for a Retry-After line */
+};
+
 /*
- * conn_front_door_auth(c, req): --basic-auth for this request.  True when
- * it may go on (c->user set, or no login needed).  Otherwise it has been
- * answered (401, 429, 503) or its password is being checked off the loop,
- * and conn_on_auth_result() brings the request back with the verdict.
+ * conn_front_door_auth(c, req, reply): --basic-auth for this request.
+ * CONN_AUTH_WAIT: its password is being checked off the loop, and c's
+ * auth_done callback brings the request back with the verdict.
+ * CONN_AUTH_REPLY: the caller answers with *reply (401, 429, 500, 503).
  * Each request of a keep-alive connection is checked on its own.
  */
-bool	conn_front_door_auth(struct conn *, const struct http_request *);
+enum conn_auth_verdict conn_front_door_auth(struct conn *,
+	    const struct http_request *, struct conn_auth_reply *);
 
 /*
  * conn_auth_abandon(c): the connection goes away: a password check still
@@ -161,12 +159,6 @@ bool	conn_front_door_auth(struct conn *, const struct http_request *);
 void	conn_auth_abandon(struct conn *);
 
 /* conn_ws.c */
-
-/*
- * conn_drop_frombe(c): backend bytes will not reach the client: drop them,
- * keeping only what the frame under way still has to send.
- */
-void	conn_drop_frombe(struct conn *);
 
 /*
  * conn_queue_control(c, opcode, data, len): append a control frame to

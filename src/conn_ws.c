@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "utf8.h"
@@ -18,20 +20,6 @@
 #include "conn_int.h"
 
 static int	compress_frame(struct conn *, const uint8_t *, size_t);
-
-/* Backend bytes will not reach the client: keep the frame under way. */
-void
-conn_drop_frombe(struct conn *c)
-{
-	size_t keep;
-
-	c->drain_frombe = false;
-	keep = c->out_hdr_len > 0 && c->out_scratch == NULL ?
-	    c->out_pl_left + c->out_skip : 0;
-	c->frombe.len = keep;
-	if (keep == 0)
-		buf_free(&c->frombe);
-}
 
 void
 conn_queue_control(struct conn *c, uint8_t opcode, const uint8_t *data,
@@ -415,6 +403,53 @@ start_frame(struct conn *c)
 	return (0);
 }
 
+/*
+ * Send more of a static file: sendfile(2) on plain sockets, through the
+ * transport's buffer under TLS.  0 to go on, -1 to stop (blocked, failed).
+ */
+static int
+send_file(struct conn *c)
+{
+	uint8_t chunk[16384];
+	struct iovec iov = { NULL, 0 };
+	ssize_t n;
+	size_t want;
+
+	if (c->tls) {
+		want = c->file_left < (off_t)sizeof(chunk) ?
+		    (size_t)c->file_left : sizeof(chunk);
+		if (c->t.pending > 0)
+			n = transport_writev(&c->t, &iov, 0);
+		else if ((n = pread(c->file_fd, chunk, want,
+		    c->file_off)) > 0) {
+			iov.iov_base = chunk;
+			iov.iov_len = (size_t)n;
+			n = transport_writev(&c->t, &iov, 1);
+		} else if (n == 0)
+			errno = EIO;	/* the file shrank */
+	} else {
+		off_t off = c->file_off;
+
+		want = c->file_left < (off_t)(1 << 20) ?
+		    (size_t)c->file_left : (1 << 20);
+		if ((n = sendfile(c->t.fd, c->file_fd, &off, want)) == 0)
+			errno = EIO;	/* the file shrank */
+	}
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return (-1);
+		log_info("#%" PRIu64 " sending %s: %s", c->id, c->path,
+		    strerror(errno));
+		conn_client_finish(c);
+		return (-1);
+	}
+	c->file_off += n;
+	c->file_left -= n;
+	/* A slow reader is cut only when it makes no progress at all. */
+	conn_set_timer(c, CONN_RESPONSE_TIMEOUT);
+	return (0);
+}
+
 static void
 queue_close(struct conn *c)
 {
@@ -459,7 +494,7 @@ conn_flush_client(struct conn *c)
 			iov[niov].iov_base = buf_data(&c->wire);
 			iov[niov++].iov_len = wire_n;
 		} else if (c->file_left > 0) {
-			if (conn_send_file(c) == -1)
+			if (send_file(c) == -1)
 				return;
 			continue;
 		}

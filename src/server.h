@@ -31,6 +31,7 @@ struct server {
 	unsigned	nconns;
 	unsigned	nchildren;	/* programs' process groups not yet
 					   empty, orphans too */
+	unsigned	norphans;	/* of which outlived their connection */
 	unsigned	nactive;	/* connections past the handshake */
 	struct quota	*quota;	/* every worker's counts (quota.h) */
 	unsigned	nrefused;	/* refused ones lingering for an EOF */
@@ -53,6 +54,13 @@ struct server {
  * program is reaped, so a draining server can tell when it is done.
  */
 void	server_conn_gone(struct server *);
+
+/*
+ * server_reload(srv, parts, quiet): replace the current snapshot with one
+ * whose parts (SNAPSHOT_*) are read again; on failure the old one stays
+ * (logged unless quiet).
+ */
+void	server_reload(struct server *, unsigned, bool);
 
 /*
  * server_snapshot(srv): the current reloadable state, after reading again

@@ -69,15 +69,8 @@ drain_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)w;
 	(void)revents;
 	log_info("shutdown grace period over: dropping %u connection(s), "
-	    "%u program(s)", srv->nconns, backend_proc_orphans());
+	    "%u program(s)", srv->nconns, srv->norphans);
 	drain_over(loop);
-}
-
-void
-server_conn_gone(struct server *srv)
-{
-	if (srv->draining && srv->nconns == 0 && backend_proc_orphans() == 0)
-		ev_break(srv->loop, EVBREAK_ALL);
 }
 
 static void
@@ -104,36 +97,13 @@ worker_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		next = c->next;
 		conn_shutdown(c);
 	}
-	if (srv->nconns == 0 && backend_proc_orphans() == 0) {
+	if (srv->nconns == 0 && srv->norphans == 0) {
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
 	ev_timer_init(&drain_timer, drain_timeout_cb, srv->cfg->shutdown_grace,
 	    0.);
 	ev_timer_start(loop, &drain_timer);
-}
-
-/* Replace the current snapshot with one whose parts are read again. */
-static void
-server_reload(struct server *srv, unsigned parts, bool quiet)
-{
-	struct snapshot *fresh;
-
-	if ((fresh = snapshot_reload(srv->snap, srv->cfg, srv->tokenfile,
-	    parts, quiet)) == NULL)
-		return;
-	/* Connections hold their own references: nothing they read goes. */
-	snapshot_release(srv->snap);
-	srv->snap = fresh;
-}
-
-struct snapshot *
-server_snapshot(struct server *srv)
-{
-	if (srv->tokenfile != NULL &&
-	    tokenfile_changed(srv->tokenfile, ev_now(srv->loop)))
-		server_reload(srv, SNAPSHOT_TOKENS, false);
-	return (srv->snap);
 }
 
 /* SIGHUP: certificate and key, users and tokens read again for new
