@@ -263,20 +263,6 @@ struct parse {
 	char		*target_what;	/* that line's option and value */
 };
 
-static int fail(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
 static const char *
 opt_name(int id)
 {
@@ -337,16 +323,16 @@ config_split_hostport(const char *s, char **host, char **port, char *err,
 	if (s[0] == '[') {
 		if ((close = strchr(s, ']')) == NULL || close[1] != ':' ||
 		    close == s + 1)
-			return (fail(err, errlen, "bad address '%s': expected "
+			return (errf(err, errlen, "bad address '%s': expected "
 			    "[IPv6]:PORT", s));
 		*host = strndup(s + 1, (size_t)(close - s - 1));
 		*port = strdup(close + 2);
 	} else if ((colon = strrchr(s, ':')) != NULL) {
 		if (strchr(s, ':') != colon)
-			return (fail(err, errlen, "bad address '%s': put IPv6 "
+			return (errf(err, errlen, "bad address '%s': put IPv6 "
 			    "addresses in brackets, [::1]:PORT", s));
 		if (colon == s)
-			return (fail(err, errlen, "bad address '%s': empty "
+			return (errf(err, errlen, "bad address '%s': empty "
 			    "host", s));
 		*host = strndup(s, (size_t)(colon - s));
 		*port = strdup(colon + 1);
@@ -357,13 +343,13 @@ config_split_hostport(const char *s, char **host, char **port, char *err,
 	if (*port == NULL)
 		goto nomem;
 	if (!valid_port(*port)) {
-		fail(err, errlen, "bad port in '%s': expected 0-65535", s);
+		errf(err, errlen, "bad port in '%s': expected 0-65535", s);
 		goto err;
 	}
 	return (0);
 
 nomem:
-	fail(err, errlen, "out of memory");
+	errf(err, errlen, "out of memory");
 err:
 	free(*host);
 	free(*port);
@@ -410,14 +396,14 @@ add_listen(struct config *cfg, const char *arg, char *err, size_t errlen)
 
 	ls = realloc(cfg->listens, (cfg->nlistens + 1) * sizeof(*ls));
 	if (ls == NULL)
-		return (fail(err, errlen, "out of memory"));
+		return (errf(err, errlen, "out of memory"));
 	cfg->listens = ls;
 	l = &ls[cfg->nlistens];
 	memset(l, 0, sizeof(*l));
 	if ((l->display = strdup(arg)) == NULL ||
 	    (copy = strdup(arg)) == NULL) {
 		free(l->display);
-		return (fail(err, errlen, "out of memory"));
+		return (errf(err, errlen, "out of memory"));
 	}
 	/* ",tls" or ",plain" picks the transport of this listener,
 	 * ",proxy" expects a PROXY protocol header first. */
@@ -429,7 +415,7 @@ add_listen(struct config *cfg, const char *arg, char *err, size_t errlen)
 		else if (strcmp(comma, ",proxy") == 0)
 			l->proxy = true;
 		else {
-			fail(err, errlen, "bad --listen '%s': expected ,tls, "
+			errf(err, errlen, "bad --listen '%s': expected ,tls, "
 			    ",plain or ,proxy after the address", arg);
 			goto err;
 		}
@@ -437,12 +423,12 @@ add_listen(struct config *cfg, const char *arg, char *err, size_t errlen)
 	}
 	if (strncmp(copy, "unix:", 5) == 0) {
 		if (copy[5] == '\0' || strlen(copy + 5) >= 108) {
-			fail(err, errlen, "bad --listen '%s': socket path "
+			errf(err, errlen, "bad --listen '%s': socket path "
 			    "empty or too long", arg);
 			goto err;
 		}
 		if ((l->path = strdup(copy + 5)) == NULL) {
-			fail(err, errlen, "out of memory");
+			errf(err, errlen, "out of memory");
 			goto err;
 		}
 	} else if (config_split_hostport(copy, &l->host, &l->port, err,
@@ -483,21 +469,21 @@ parse_target(const char *arg, bool programs, struct target *t, char *err,
 
 	if (strncmp(arg, "unix:", 5) == 0) {
 		if (arg[5] == '\0' || strlen(arg + 5) >= 108)
-			return (fail(err, errlen, "bad target '%s': socket path "
+			return (errf(err, errlen, "bad target '%s': socket path "
 			    "empty or too long", arg));
 		t->kind = TARGET_UNIX;
 		if ((t->path = strdup(arg + 5)) == NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 	} else if (programs && (arg[0] == '/' || arg[0] == '.')) {
 		/* A program and its arguments, split on blanks. */
 		t->kind = TARGET_PROGRAM;
 		if ((copy = strdup(arg)) == NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		for (w = strtok_r(copy, " \t", &save); w != NULL;
 		    w = strtok_r(NULL, " \t", &save))
 			if (list_add(&t->argv, w, strlen(w)) == -1) {
 				free(copy);
-				return (fail(err, errlen, "out of memory"));
+				return (errf(err, errlen, "out of memory"));
 			}
 		free(copy);
 	} else {
@@ -506,14 +492,14 @@ parse_target(const char *arg, bool programs, struct target *t, char *err,
 		    errlen) == -1)
 			return (-1);
 		if (t->host == NULL)
-			return (fail(err, errlen, "bad target '%s': expected "
+			return (errf(err, errlen, "bad target '%s': expected "
 			    "HOST:PORT or unix:/PATH", arg));
 		if (strcmp(t->port, "0") == 0)
-			return (fail(err, errlen, "bad target '%s': port 0",
+			return (errf(err, errlen, "bad target '%s': port 0",
 			    arg));
 	}
 	if ((t->display = strdup(arg)) == NULL)
-		return (fail(err, errlen, "out of memory"));
+		return (errf(err, errlen, "out of memory"));
 	return (0);
 }
 
@@ -530,11 +516,11 @@ claim_backend(struct parse *ps, const char *opt, const char *val, char *err,
 
 	if (cfg->connect.display != NULL) {
 		if (ps->src == SRC_FILE)
-			return (fail(err, errlen, "two backends: '%s %s' here "
+			return (errf(err, errlen, "two backends: '%s %s' here "
 			    "and '%s' on line %zu; keep one", opt, val,
 			    ps->target_what, ps->target_line));
 		if (ps->target_line == 0)
-			return (fail(err, errlen, "give one of --connect, "
+			return (errf(err, errlen, "give one of --connect, "
 			    "--dir or a program"));
 		config_free_target(&cfg->connect);
 	}
@@ -544,7 +530,7 @@ claim_backend(struct parse *ps, const char *opt, const char *val, char *err,
 	if (ps->src == SRC_FILE) {
 		if (asprintf(&ps->target_what, "%s %s", opt, val) == -1) {
 			ps->target_what = NULL;
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		}
 		ps->target_line = ps->line;
 	}
@@ -572,11 +558,11 @@ add_route(struct parse *ps, const char *arg, char *err, size_t errlen)
 	size_t i;
 
 	if (arg[0] != '/' || eq == NULL || eq[1] == '\0')
-		return (fail(err, errlen, "bad --route '%s': expected "
+		return (errf(err, errlen, "bad --route '%s': expected "
 		    "/PATH=TARGET", arg));
 	rs = realloc(cfg->routes, (cfg->nroutes + 1) * sizeof(*rs));
 	if (rs == NULL)
-		return (fail(err, errlen, "out of memory"));
+		return (errf(err, errlen, "out of memory"));
 	cfg->routes = rs;
 	r = &rs[cfg->nroutes];
 	memset(r, 0, sizeof(*r));
@@ -586,7 +572,7 @@ add_route(struct parse *ps, const char *arg, char *err, size_t errlen)
 		r->prefix_len--;
 	r->line = ps->src == SRC_FILE ? ps->line : 0;
 	if ((r->prefix = strndup(arg, r->prefix_len)) == NULL)
-		return (fail(err, errlen, "out of memory"));
+		return (errf(err, errlen, "out of memory"));
 	if (config_parse_target(eq + 1, true, &r->target, err, errlen) ==
 	    -1) {
 		free(r->prefix);
@@ -606,11 +592,11 @@ add_route(struct parse *ps, const char *arg, char *err, size_t errlen)
 		return (0);
 	}
 	if (ps->src == SRC_FILE)
-		fail(err, errlen, "two backends for route %s: '%s' here and "
+		errf(err, errlen, "two backends for route %s: '%s' here and "
 		    "'%s' on line %zu; keep one", r->prefix, r->target.display,
 		    old->target.display, old->line);
 	else
-		fail(err, errlen, "two backends for route %s: --route given "
+		errf(err, errlen, "two backends for route %s: --route given "
 		    "twice; keep one", r->prefix);
 	free(r->prefix);
 	config_free_target(&r->target);
@@ -696,7 +682,7 @@ set_passenv(struct config *cfg, const char *arg, char *err, size_t errlen)
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
 		if (len > 0) {
 			if (!env_name_ok(p, len) || len >= sizeof(name))
-				return (fail(err, errlen, "bad --passenv '%s': "
+				return (errf(err, errlen, "bad --passenv '%s': "
 				    "'%.*s' is not a variable name", arg,
 				    (int)len, p));
 			memcpy(name, p, len);
@@ -705,12 +691,12 @@ set_passenv(struct config *cfg, const char *arg, char *err, size_t errlen)
 				char *var;
 
 				if (asprintf(&var, "%s=%s", name, val) == -1)
-					return (fail(err, errlen,
+					return (errf(err, errlen,
 					    "out of memory"));
 				if (list_add(&cfg->inherit, var,
 				    strlen(var)) == -1) {
 					free(var);
-					return (fail(err, errlen,
+					return (errf(err, errlen,
 					    "out of memory"));
 				}
 				free(var);
@@ -798,7 +784,7 @@ set_option(struct parse *ps, int id, const char *arg, char *err,
 	int rc;
 
 	if (ps->src == SRC_FILE && rebase(ps, id, arg, &own) == -1)
-		return (fail(err, errlen, "out of memory"));
+		return (errf(err, errlen, "out of memory"));
 	/* The command line replaces what the file said, lists included. */
 	if (ps->src == SRC_CLI) {
 		if (id == OPT_LISTEN && ps->listens_from_file) {
@@ -845,7 +831,7 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 		return (0);
 	case OPT_MAX_HEADER:
 		if (parse_u64(arg, 1024 * 1024, &v) == -1 || v < 256)
-			return (fail(err, errlen, "bad --max-header '%s': "
+			return (errf(err, errlen, "bad --max-header '%s': "
 			    "expected 256 to 1048576", arg));
 		cfg->max_header = (size_t)v;
 		return (0);
@@ -862,26 +848,26 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 		secs = &cfg->shutdown_grace;
 	seconds:
 		if (parse_seconds(arg, secs) == -1)
-			return (fail(err, errlen, "bad --%s '%s': expected a "
+			return (errf(err, errlen, "bad --%s '%s': expected a "
 			    "positive number of seconds", opt_name(id), arg));
 		return (0);
 	case OPT_LOG_LEVEL:
 		if (log_parse_level(arg, &cfg->log_level) == -1)
-			return (fail(err, errlen, "bad --log-level '%s': "
+			return (errf(err, errlen, "bad --log-level '%s': "
 			    "expected error, warn, info or debug", arg));
 		return (0);
 	case OPT_LOG_TIME:
 		if (log_parse_time(arg, &cfg->log_time) == -1)
-			return (fail(err, errlen, "bad --log-time '%s': "
+			return (errf(err, errlen, "bad --log-time '%s': "
 			    "expected auto, on or off", arg));
 		return (0);
 	case OPT_DIR:
 		if (arg[0] == '\0')
-			return (fail(err, errlen, "bad --dir: empty path"));
+			return (errf(err, errlen, "bad --dir: empty path"));
 		cfg->connect.kind = TARGET_DIR;
 		if ((cfg->connect.path = strdup(arg)) == NULL ||
 		    (cfg->connect.display = strdup(arg)) == NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		return (0);
 	case OPT_BINARY:
 		cfg->binary = true;
@@ -894,7 +880,7 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 		else if (strcmp(arg, "null") == 0)
 			cfg->stderr_mode = STDERR_NULL;
 		else
-			return (fail(err, errlen, "bad --stderr '%s': expected "
+			return (errf(err, errlen, "bad --stderr '%s': expected "
 			    "log, inherit or null", arg));
 		return (0);
 	case OPT_PASSENV:
@@ -902,14 +888,14 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 	case OPT_ENV:
 		if ((eq = strchr(arg, '=')) == NULL ||
 		    !env_name_ok(arg, (size_t)(eq - arg)))
-			return (fail(err, errlen, "bad --env '%s': expected "
+			return (errf(err, errlen, "bad --env '%s': expected "
 			    "NAME=VALUE", arg));
 		if (list_add(&cfg->env, arg, strlen(arg)) == -1)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		return (0);
 	case OPT_CLOSE_GRACE:
 		if (parse_u64(arg, 3600 * 1000, &v) == -1)
-			return (fail(err, errlen, "bad --close-grace '%s': "
+			return (errf(err, errlen, "bad --close-grace '%s': "
 			    "expected milliseconds", arg));
 		cfg->close_grace = (double)v / 1000.;
 		return (0);
@@ -917,7 +903,7 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 	case OPT_MAX_CONNS:
 	case OPT_MAX_CONNS_IP:
 		if (parse_u64(arg, 10000000, &v) == -1)
-			return (fail(err, errlen, "bad --%s '%s': expected a "
+			return (errf(err, errlen, "bad --%s '%s': expected a "
 			    "number", opt_name(id), arg));
 		if (id == OPT_MAX_FORKS)
 			cfg->max_forks = (unsigned)v;
@@ -928,7 +914,7 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 		return (0);
 	case OPT_WORKERS:
 		if (parse_u64(arg, 256, &v) == -1 || v == 0)
-			return (fail(err, errlen, "bad --workers '%s': expected "
+			return (errf(err, errlen, "bad --workers '%s': expected "
 			    "1 to 256", arg));
 		cfg->workers = (unsigned)v;
 		return (0);
@@ -952,11 +938,11 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 		    &cfg->tls_client_ca;
 
 		if (arg[0] == '\0')
-			return (fail(err, errlen, "bad --%s: empty",
+			return (errf(err, errlen, "bad --%s: empty",
 			    opt_name(id)));
 		free(*field);
 		if ((*field = strdup(arg)) == NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		return (0);
 	}
 	case OPT_ROUTE:
@@ -968,11 +954,11 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 		    id == OPT_BASIC_AUTH ? &cfg->basic_auth : &cfg->token_file;
 
 		if (arg[0] == '\0')
-			return (fail(err, errlen, "bad --%s: empty path",
+			return (errf(err, errlen, "bad --%s: empty path",
 			    opt_name(id)));
 		free(*field);
 		if ((*field = strdup(arg)) == NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		return (0);
 	}
 	case OPT_AUTH_THROTTLE: {
@@ -993,7 +979,7 @@ apply_option(struct parse *ps, int id, const char *arg, char *err,
 		cfg->auth_fail_max = (unsigned)v;
 		return (0);
 bad_throttle:
-		return (fail(err, errlen, "bad --auth-throttle '%s': expected "
+		return (errf(err, errlen, "bad --auth-throttle '%s': expected "
 		    "FAILURES:SECONDS or off", arg));
 	}
 	case OPT_ORIGIN:
@@ -1012,11 +998,11 @@ bad_throttle:
 			end = p + strcspn(p, ", ");
 			len = (size_t)(end - p);
 			if (len > 0 && list_add(list, p, len) == -1)
-				return (fail(err, errlen, "out of memory"));
+				return (errf(err, errlen, "out of memory"));
 			p = end;
 		}
 		if (*list == NULL)
-			return (fail(err, errlen, "bad --%s: empty list",
+			return (errf(err, errlen, "bad --%s: empty list",
 			    opt_name(id)));
 		return (0);
 	}
@@ -1029,7 +1015,7 @@ bad_throttle:
 		else if (strcmp(arg, "forwarded") == 0)
 			cfg->trust_forwarded = true;
 		else
-			return (fail(err, errlen, "bad --trust-proxy-header "
+			return (errf(err, errlen, "bad --trust-proxy-header "
 			    "'%s': expected x-forwarded-for or forwarded",
 			    arg));
 		return (0);
@@ -1042,12 +1028,12 @@ bad_throttle:
 		else if (strcmp(arg, "off") == 0)
 			cfg->deflate = false;
 		else
-			return (fail(err, errlen, "bad --deflate '%s': expected "
+			return (errf(err, errlen, "bad --deflate '%s': expected "
 			    "on or off", arg));
 		return (0);
 	case OPT_DEFLATE_LEVEL:
 		if (parse_u64(arg, 9, &v) == -1 || v == 0)
-			return (fail(err, errlen, "bad --deflate-level '%s': "
+			return (errf(err, errlen, "bad --deflate-level '%s': "
 			    "expected 1 to 9", arg));
 		cfg->deflate_level = (int)v;
 		return (0);
@@ -1063,15 +1049,15 @@ bad_throttle:
 				break;
 		if (colon == NULL || nl == 0 || i < nl ||
 		    strpbrk(arg, "\r\n") != NULL)
-			return (fail(err, errlen, "bad --header '%s': expected "
+			return (errf(err, errlen, "bad --header '%s': expected "
 			    "\"Name: value\"", arg));
 		if (asprintf(&line, "%s%s\r\n", cfg->headers != NULL ?
 		    cfg->headers : "", arg) == -1)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		/* Every answer must hold them whole: refused now, not cut. */
 		if (strlen(line) > CONFIG_HEADERS_MAX) {
 			free(line);
-			return (fail(err, errlen, "bad --header '%.40s%s': the "
+			return (errf(err, errlen, "bad --header '%.40s%s': the "
 			    "added headers would take more than %d bytes",
 			    arg, strlen(arg) > 40 ? "..." : "",
 			    CONFIG_HEADERS_MAX));
@@ -1086,13 +1072,13 @@ bad_throttle:
 		else if (strcmp(arg, "1.3") == 0)
 			cfg->tls_min_version = 0x0304;
 		else
-			return (fail(err, errlen, "bad --tls-min-version '%s': "
+			return (errf(err, errlen, "bad --tls-min-version '%s': "
 			    "expected 1.2 or 1.3", arg));
 		return (0);
 	case OPT_USER:
 	case OPT_GROUP:
 		if (arg[0] == '\0')
-			return (fail(err, errlen, "bad --%s: empty name",
+			return (errf(err, errlen, "bad --%s: empty name",
 			    opt_name(id)));
 		if (id == OPT_USER) {
 			free(cfg->user);
@@ -1102,10 +1088,10 @@ bad_throttle:
 			cfg->group = strdup(arg);
 		}
 		if ((id == OPT_USER ? cfg->user : cfg->group) == NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		return (0);
 	}
-	return (fail(err, errlen, "bad --%s '%s'", opt_name(id), arg));
+	return (errf(err, errlen, "bad --%s '%s'", opt_name(id), arg));
 }
 
 /* "program PATH ARGS..." in a file: words split on blanks, no quoting. */
@@ -1125,18 +1111,18 @@ set_program(struct parse *ps, char *words, char *err, size_t errlen)
 		 * is looked up in PATH (preflight.c). */
 		if (cfg->connect.argv == NULL && strchr(w, '/') != NULL &&
 		    rebase_at(ps->base, w, 0, &own) == -1)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		if (list_add(&cfg->connect.argv, own != NULL ? own : w,
 		    strlen(own != NULL ? own : w)) == -1) {
 			free(own);
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		}
 		free(own);
 	}
 	if (cfg->connect.argv == NULL)
-		return (fail(err, errlen, "program needs a path"));
+		return (errf(err, errlen, "program needs a path"));
 	if ((cfg->connect.display = strdup(cfg->connect.argv[0])) == NULL)
-		return (fail(err, errlen, "out of memory"));
+		return (errf(err, errlen, "out of memory"));
 	return (0);
 }
 
@@ -1229,12 +1215,12 @@ option_error(const char *el, int ch, char *err, size_t errlen)
 
 	if (strncmp(el, "--", 2) != 0) {
 		if (ch == ':')
-			return (fail(err, errlen, "option -%c needs a value",
+			return (errf(err, errlen, "option -%c needs a value",
 			    optopt));
 		if (optopt > ' ' && optopt < 0x7f)
-			return (fail(err, errlen, "unknown option -%c (see "
+			return (errf(err, errlen, "unknown option -%c (see "
 			    "--help)", optopt));
-		return (fail(err, errlen, "unknown option in '%s' (see "
+		return (errf(err, errlen, "unknown option in '%s' (see "
 		    "--help)", printable(el, strlen(el), shown,
 		    sizeof(shown))));
 	}
@@ -1252,22 +1238,22 @@ option_error(const char *el, int ch, char *err, size_t errlen)
 			n++;
 		}
 	if (match == NULL && n > 1)
-		return (fail(err, errlen, "option --%s is ambiguous: %s",
+		return (errf(err, errlen, "option --%s is ambiguous: %s",
 		    shown, list));
 	for (o = long_opts; o->name != NULL && match == NULL && n == 1; o++)
 		if (strncmp(o->name, name, len) == 0)
 			match = o;
 	if (match != NULL && ch == ':')
-		return (fail(err, errlen, "option --%s needs a value",
+		return (errf(err, errlen, "option --%s needs a value",
 		    match->name));
 	if (match != NULL && name[len] == '=')
-		return (fail(err, errlen, "option --%s takes no value (remove "
+		return (errf(err, errlen, "option --%s takes no value (remove "
 		    "'%s')", match->name, printable(name + len,
 		    strlen(name + len), value, sizeof(value))));
 	if ((close = closest_option(name, len, false)) != NULL)
-		return (fail(err, errlen, "unknown option --%s; did you mean "
+		return (errf(err, errlen, "unknown option --%s; did you mean "
 		    "--%s?", shown, close));
-	return (fail(err, errlen, "unknown option --%s (see --help)", shown));
+	return (errf(err, errlen, "unknown option --%s (see --help)", shown));
 }
 
 /*
@@ -1303,11 +1289,11 @@ load_file(struct parse *ps, const char *path, char *err, size_t errlen)
 	int rc = 0;
 
 	if ((f = fopen(path, "r")) == NULL)
-		return (fail(err, errlen, "--config %s: %s", path,
+		return (errf(err, errlen, "--config %s: %s", path,
 		    strerror(errno)));
 	if ((ps->base = file_dir(path)) == NULL) {
 		fclose(f);
-		return (fail(err, errlen, "--config %s: %s", path,
+		return (errf(err, errlen, "--config %s: %s", path,
 		    strerror(errno)));
 	}
 	ps->src = SRC_FILE;
@@ -1371,7 +1357,7 @@ load_file(struct parse *ps, const char *path, char *err, size_t errlen)
 		}
 	}
 	if (rc == 0 && ferror(f))
-		rc = fail(err, errlen, "--config %s: read error", path);
+		rc = errf(err, errlen, "--config %s: read error", path);
 	free(line);
 	fclose(f);
 	return (rc);
@@ -1398,7 +1384,7 @@ find_config(int argc, char **argv, const char **file, char *err,
 		if (ch != OPT_CONFIG)
 			continue;
 		if (*file != NULL)
-			return (fail(err, errlen, "give --config once"));
+			return (errf(err, errlen, "give --config once"));
 		*file = optarg;
 	}
 	return (0);
@@ -1481,7 +1467,7 @@ parse_args(struct parse *ps, int argc, char **argv, char *err,
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)
-			return (fail(err, errlen, "unexpected argument '%s' "
+			return (errf(err, errlen, "unexpected argument '%s' "
 			    "(put a program after --)", argv[optind]));
 		if (claim_backend(ps, "program", argv[optind], err,
 		    errlen) == -1)
@@ -1490,34 +1476,34 @@ parse_args(struct parse *ps, int argc, char **argv, char *err,
 		for (; optind < argc; optind++)
 			if (list_add(&cfg->connect.argv, argv[optind],
 			    strlen(argv[optind])) == -1)
-				return (fail(err, errlen, "out of memory"));
+				return (errf(err, errlen, "out of memory"));
 		if ((cfg->connect.display = strdup(cfg->connect.argv[0])) ==
 		    NULL)
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 	} else if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
-		return (fail(err, errlen, "no program after --"));
+		return (errf(err, errlen, "no program after --"));
 	/* Under socket activation systemd passes the listeners (and they
 	 * are not there when a unit's ExecReload runs --check-config). */
 	if (cfg->nlistens == 0 && getenv("LISTEN_FDS") == NULL &&
 	    !cfg->check_only)
-		return (fail(err, errlen, "no --listen given (see --help)"));
+		return (errf(err, errlen, "no --listen given (see --help)"));
 	if (cfg->connect.display == NULL && cfg->nroutes == 0 &&
 	    cfg->token_file == NULL && cfg->static_dir == NULL)
-		return (fail(err, errlen, "no backend: give --connect, --dir, "
+		return (errf(err, errlen, "no backend: give --connect, --dir, "
 		    "-- PROGRAM, --route or --token-file (see --help)"));
 	if (cfg->group != NULL && cfg->user == NULL)
-		return (fail(err, errlen, "--group needs --user"));
+		return (errf(err, errlen, "--group needs --user"));
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
-		return (fail(err, errlen, "--tls-cert and --tls-key go "
+		return (errf(err, errlen, "--tls-cert and --tls-key go "
 		    "together"));
 	if (cfg->tls_cert == NULL && (cfg->tls_client_ca != NULL ||
 	    cfg->tls_ciphers != NULL || cfg->tls_min_version != 0))
-		return (fail(err, errlen, "TLS options need --tls-cert and "
+		return (errf(err, errlen, "TLS options need --tls-cert and "
 		    "--tls-key"));
 	for (size_t i = 0; i < cfg->nlistens; i++)
 		if (cfg->listens[i].tls == LISTEN_TLS_ON &&
 		    cfg->tls_cert == NULL)
-			return (fail(err, errlen, "--listen %s: ,tls needs "
+			return (errf(err, errlen, "--listen %s: ,tls needs "
 			    "--tls-cert and --tls-key",
 			    cfg->listens[i].display));
 	cfg->connect.lines = (cfg->connect.kind == TARGET_PROGRAM ||

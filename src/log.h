@@ -57,4 +57,12 @@ void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * errf(err, errlen, fmt, ...): format a one-line reason into the caller's
+ * err buffer (for code that reports errors rather than logging them) and
+ * return -1.
+ */
+int	errf(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -19,24 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "preflight.h"
 
 /* execvp(3)'s search path when PATH is not set (confstr _CS_PATH). */
 #define DEFAULT_PATH	"/bin:/usr/bin"
-
-static int fail(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
 
 int
 preflight_identity(const struct config *cfg, struct run_as *ra, char *err,
@@ -49,14 +36,14 @@ preflight_identity(const struct config *cfg, struct run_as *ra, char *err,
 	if (cfg->user == NULL)
 		return (0);
 	if ((pw = getpwnam(cfg->user)) == NULL)
-		return (fail(err, errlen, "--user %s: no such user",
+		return (errf(err, errlen, "--user %s: no such user",
 		    cfg->user));
 	ra->name = cfg->user;
 	ra->uid = pw->pw_uid;
 	ra->gid = pw->pw_gid;
 	if (cfg->group != NULL) {
 		if ((gr = getgrnam(cfg->group)) == NULL)
-			return (fail(err, errlen, "--group %s: no such group",
+			return (errf(err, errlen, "--group %s: no such group",
 			    cfg->group));
 		ra->gid = gr->gr_gid;
 	}
@@ -73,7 +60,7 @@ preflight_become(const struct run_as *ra, char *err, size_t errlen)
 
 	if (initgroups(ra->name, ra->gid) == -1 || setgid(ra->gid) == -1 ||
 	    setuid(ra->uid) == -1)
-		return (fail(err, errlen, "--user %s: cannot switch to it: %s",
+		return (errf(err, errlen, "--user %s: cannot switch to it: %s",
 		    ra->name, strerror(errno)));
 	return (0);
 }
@@ -128,7 +115,7 @@ find_program(struct target *t, const char *label, char *err, size_t errlen)
 		else
 			t->path = absolute(".", name);
 		if (t->path == NULL)
-			return (fail(err, errlen, "%sprogram %s: %s", label,
+			return (errf(err, errlen, "%sprogram %s: %s", label,
 			    name, strerror(errno)));
 		return (0);
 	}
@@ -139,7 +126,7 @@ find_program(struct target *t, const char *label, char *err, size_t errlen)
 		if ((dir = strndup(p, (size_t)(end - p))) == NULL ||
 		    (cand = absolute(dir, name)) == NULL) {
 			free(dir);
-			return (fail(err, errlen, "out of memory"));
+			return (errf(err, errlen, "out of memory"));
 		}
 		free(dir);
 		if (runnable(cand))
@@ -150,7 +137,7 @@ find_program(struct target *t, const char *label, char *err, size_t errlen)
 			break;
 	}
 	if (t->path == NULL)
-		return (fail(err, errlen, "%sprogram %s: not found in PATH",
+		return (errf(err, errlen, "%sprogram %s: not found in PATH",
 		    label, name));
 	return (0);
 }
@@ -174,13 +161,13 @@ check_program(const struct target *t, const char *label,
 	char who[96];
 
 	if (stat(t->path, &st) == -1)
-		return (fail(err, errlen, "%sprogram %s: %s", label, t->path,
+		return (errf(err, errlen, "%sprogram %s: %s", label, t->path,
 		    strerror(errno)));
 	if (!S_ISREG(st.st_mode))
-		return (fail(err, errlen, "%sprogram %s: not a regular file",
+		return (errf(err, errlen, "%sprogram %s: not a regular file",
 		    label, t->path));
 	if (access(t->path, X_OK) == -1)
-		return (fail(err, errlen, "%sprogram %s: not executable%s",
+		return (errf(err, errlen, "%sprogram %s: not executable%s",
 		    label, t->path, by(ra, who, sizeof(who))));
 	return (0);
 }
@@ -194,12 +181,12 @@ check_dir(const char *opt, const char *path, int mode,
 	char who[96];
 
 	if (stat(path, &st) == -1)
-		return (fail(err, errlen, "%s %s: %s", opt, path,
+		return (errf(err, errlen, "%s %s: %s", opt, path,
 		    strerror(errno)));
 	if (!S_ISDIR(st.st_mode))
-		return (fail(err, errlen, "%s %s: not a directory", opt, path));
+		return (errf(err, errlen, "%s %s: not a directory", opt, path));
 	if (access(path, mode) == -1)
-		return (fail(err, errlen, "%s %s: not %s%s", opt, path,
+		return (errf(err, errlen, "%s %s: not %s%s", opt, path,
 		    mode & R_OK ? "readable" : "searchable",
 		    by(ra, who, sizeof(who))));
 	return (0);
@@ -214,10 +201,10 @@ check_file(const char *opt, const char *path, const struct run_as *ra,
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		if (errno == EACCES && ra != NULL)
-			return (fail(err, errlen, "%s %s: not readable by "
+			return (errf(err, errlen, "%s %s: not readable by "
 			    "user %s: %s", opt, path, ra->name,
 			    strerror(errno)));
-		return (fail(err, errlen, "%s %s: %s", opt, path,
+		return (errf(err, errlen, "%s %s: %s", opt, path,
 		    strerror(errno)));
 	}
 	close(fd);
@@ -241,7 +228,7 @@ check_tokens(const char *path, const struct run_as *ra, char *err,
 	    -1)
 		return (-1);
 	if ((d = opendir(path)) == NULL)
-		return (fail(err, errlen, "--token-file %s: %s", path,
+		return (errf(err, errlen, "--token-file %s: %s", path,
 		    strerror(errno)));
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
@@ -312,12 +299,12 @@ check_access_as(const struct config *cfg, const struct run_as *ra,
 	int fds[2], status;
 
 	if (pipe2(fds, O_CLOEXEC) == -1)
-		return (fail(err, errlen, "pipe: %s", strerror(errno)));
+		return (errf(err, errlen, "pipe: %s", strerror(errno)));
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		close(fds[0]);
 		close(fds[1]);
-		return (fail(err, errlen, "fork: %s", strerror(errno)));
+		return (errf(err, errlen, "fork: %s", strerror(errno)));
 	}
 	if (pid == 0) {
 		close(fds[0]);
@@ -338,9 +325,9 @@ check_access_as(const struct config *cfg, const struct run_as *ra,
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (got > 0)
-		return (fail(err, errlen, "%s", msg));
+		return (errf(err, errlen, "%s", msg));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return (fail(err, errlen, "--user %s: cannot check files as "
+		return (errf(err, errlen, "--user %s: cannot check files as "
 		    "that user", ra->name));
 	return (0);
 }
