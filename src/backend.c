@@ -57,7 +57,18 @@ backend_init(struct backend *b, struct ev_loop *loop,
 	b->peer[0] = '\0';
 	b->error[0] = '\0';
 	b->fail_status = 502;
+	b->eof = false;
 	b->err.fd = -1;
+}
+
+ssize_t
+backend_read(struct backend *b, void *buf, size_t len)
+{
+	ssize_t n = b->ops->read(b, buf, len);
+
+	if (n == 0)
+		b->eof = true;
+	return (n);
 }
 
 void

@@ -88,6 +88,8 @@ struct backend {
 	char		peer[64];	/* address connected to, for the log */
 	char		error[160];	/* why open() failed */
 	int		fail_status;	/* HTTP status for that failure */
+	bool		eof;		/* backend_read() saw EOF: nothing
+					   more comes */
 	bool		detachable;	/* may close before its EOF once the
 					   client is gone (programs) */
 	uint16_t	eof_code;	/* close code its EOF means (0: 1000) */
@@ -110,6 +112,11 @@ struct backend {
  */
 void	backend_init(struct backend *, struct ev_loop *,
 	    const struct backend_ops *, backend_event_cb *, void *);
+
+/*
+ * backend_read(b, buf, len): ops->read, noting an EOF in b->eof.
+ */
+ssize_t	backend_read(struct backend *, void *, size_t);
 
 /*
  * backend_retarget(b, ops): b, unopened, for another kind of backend; its

@@ -47,7 +47,7 @@ close_backend(struct conn *c)
 		log_debug("#%" PRIu64 " backend %s closed", c->id, c->be.peer);
 	c->be.ops->close(&c->be);
 	c->backend_open = false;
-	buf_free(&c->tobe);
+	pipe_shut(&c->up, 0);
 }
 
 static void
@@ -64,9 +64,7 @@ backend_io_error(struct conn *c, const char *what, int err)
 static bool
 backend_discarding(const struct conn *c)
 {
-	return (c->client_done || c->close_queued ||
-	    (c->state == CONN_CLOSING && !c->drain_frombe) ||
-	    c->state == CONN_LINGER);
+	return (pipe_is_shut(&c->down));
 }
 
 static void
@@ -78,18 +76,17 @@ backend_readable(struct conn *c)
 	ssize_t n;
 
 	if (backend_discarding(c)) {
-		n = c->be.ops->read(&c->be, sink, sizeof(sink));
+		n = backend_read(&c->be, sink, sizeof(sink));
 	} else {
-		if ((p = buf_reserve(&c->frombe, &avail)) == NULL ||
+		if ((p = buf_reserve(&c->down.buf, &avail)) == NULL ||
 		    avail == 0)
 			return;
-		if ((n = c->be.ops->read(&c->be, p, avail)) > 0)
-			buf_commit(&c->frombe, (size_t)n);
+		if ((n = backend_read(&c->be, p, avail)) > 0)
+			buf_commit(&c->down.buf, (size_t)n);
 	}
 	if (n > 0)
 		return;
 	if (n == 0) {
-		c->backend_eof = true;
 		log_debug("#%" PRIu64 " backend %s: EOF", c->id, c->be.peer);
 		conn_begin_close(c, c->be.eof_code != 0 ? c->be.eof_code :
 		    WS_CLOSE_NORMAL, c->be.eof_reason, true, "backend");
@@ -440,14 +437,14 @@ update_watchers(struct conn *c)
 			ev_io_stop(loop, &c->cwio);
 	}
 	if (c->backend_open) {
-		if (!c->backend_eof)
+		if (!c->be.eof)
 			brd = backend_discarding(c) ||
 			    (c->state == CONN_OPEN &&
-			    buf_space(&c->frombe) > 0);
+			    pipe_wants_source(&c->down));
 		/* Parsed client bytes waiting for room (inflated data can
 		 * outgrow the buffer with no new client read to come): the
 		 * backend turning writable is the next chance. */
-		bwr = !c->backend_shut && (buf_len(&c->tobe) > 0 ||
+		bwr = !pipe_is_shut(&c->up) && (buf_len(&c->up.buf) > 0 ||
 		    c->rx_wants_backend);
 		c->be.ops->want(&c->be, brd, bwr);
 	}
@@ -500,26 +497,26 @@ conn_step(struct conn *c)
 		conn_enter(c, CONN_LINGER, CONN_TIMER_KEEP);
 	}
 	/* The client will send no more: the backend gets EOF once fed. */
-	if (c->backend_open && !c->backend_shut && c->client_input_done &&
-	    buf_len(&c->tobe) == 0) {
+	if (c->backend_open && c->client_input_done)
+		pipe_source_ended(&c->up);
+	if (c->backend_open && pipe_drained(&c->up)) {
 		log_debug("#%" PRIu64 " backend %s: sending EOF", c->id,
 		    c->be.peer);
 		c->be.ops->shutdown_write(&c->be);
-		c->backend_shut = true;
 	}
 	/* A socket is read to EOF so it is not reset under the peer; a
 	 * program is left to the orphan reaper once the client is gone. */
-	if (c->backend_open && c->backend_shut && (c->backend_eof ||
+	if (c->backend_open && pipe_is_shut(&c->up) && (c->be.eof ||
 	    (c->client_done && c->be.detachable)))
 		close_backend(c);
 	if (c->client_done && !c->backend_open) {
 		conn_free(c);
 		return;
 	}
-	if (buf_len(&c->tobe) == 0)
-		buf_release(&c->tobe);
-	if (buf_len(&c->frombe) == 0)
-		buf_release(&c->frombe);
+	if (buf_len(&c->up.buf) == 0)
+		buf_release(&c->up.buf);
+	if (buf_len(&c->down.buf) == 0)
+		buf_release(&c->down.buf);
 	if (buf_len(&c->rx) == 0)
 		buf_release(&c->rx);
 	if (buf_len(&c->wire) == 0)
@@ -559,8 +556,8 @@ conn_free(struct conn *c)
 		free(c->own_target);
 	}
 	buf_free(&c->rx);
-	buf_free(&c->tobe);
-	buf_free(&c->frombe);
+	buf_free(&c->up.buf);
+	buf_free(&c->down.buf);
 	buf_free(&c->wire);
 	buf_free(&c->proxybuf);
 	free(c->out_scratch);
@@ -624,8 +621,8 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 	    conn_on_backend_event, c);
 	buf_init(&c->rx, cfg->max_header > CONN_RX_SIZE ? cfg->max_header :
 	    CONN_RX_SIZE);
-	buf_init(&c->tobe, CONN_TOBE_SIZE);
-	buf_init(&c->frombe, CONN_FROMBE_SIZE);
+	pipe_init(&c->up, CONN_TOBE_SIZE);
+	pipe_init(&c->down, CONN_FROMBE_SIZE);
 	buf_init(&c->wire, CONN_WIRE_SIZE);
 	c->lines = cfg->connect.lines;
 	memcpy(&c->peer_sa, sa, sa->sa_family == AF_INET6 ?

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "handshake.h"
 #include "quota.h"
+#include "pipe.h"
 #include "pmd.h"
 #include "transport.h"
 #include "utf8.h"
@@ -71,8 +72,8 @@ struct conn {
 	struct backend	be;		/* the other side */
 
 	struct buf	rx;		/* client → us: head, then frames */
-	struct buf	tobe;		/* decoded payload → backend */
-	struct buf	frombe;		/* backend → client, unframed */
+	struct pipe	up;		/* decoded payload → backend */
+	struct pipe	down;		/* backend → client, unframed */
 	struct buf	wire;		/* ready bytes: HTTP, control frames */
 
 	struct ws_recv	recv;		/* client frames → backend bytes */
@@ -83,17 +84,15 @@ struct conn {
 	size_t		out_hdr_len;
 	size_t		out_hdr_off;	/* header bytes written */
 	size_t		out_pl_left;	/* payload bytes still to write */
-	uint8_t		*out_scratch;	/* encoded payload, or NULL: frombe */
+	uint8_t		*out_scratch;	/* encoded payload, or NULL: the down pipe */
 	size_t		out_scratch_off;
-	size_t		out_skip;	/* frombe bytes to drop after it (the
+	size_t		out_skip;	/* down-pipe bytes to drop after it (the
 					   line end in line mode) */
 	bool		out_continuing;	/* a fragmented message is open */
 	bool		lines;		/* a line is a message, each way */
 
 	/* Close handshake. */
 	bool		close_queued;	/* our close frame is in wire */
-	bool		close_received;	/* the client's close arrived */
-	bool		drain_frombe;	/* send frombe before our close */
 	uint16_t	close_code;	/* what we send (or log) */
 	char		close_reason[64];
 	const char	*closed_by;	/* "client", "server", "backend" */
@@ -106,8 +105,6 @@ struct conn {
 	bool		client_input_done; /* no more client data wanted */
 	bool		client_done;	/* client socket closed */
 	bool		backend_open;	/* backend connected, not closed */
-	bool		backend_eof;	/* backend sent EOF */
-	bool		backend_shut;	/* we sent the backend EOF */
 	bool		logged_open;	/* the open line was logged */
 	bool		tls;		/* the client speaks TLS */
 	bool		forwarded_tls;	/* a trusted proxy ended TLS for it */

@@ -175,8 +175,8 @@ void	conn_queue_control(struct conn *, uint8_t, const uint8_t *, size_t);
 enum rx_result conn_process_rx(struct conn *);
 
 /*
- * conn_flush_backend(c): write c->tobe to the backend until it would block;
- * on a write error the backend gets EOF and the rest is dropped.
+ * conn_flush_backend(c): write the up pipe to the backend until it would
+ * block; on a write error the backend gets EOF and the rest is dropped.
  */
 void	conn_flush_backend(struct conn *);
 

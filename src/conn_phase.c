@@ -35,14 +35,8 @@ conn_enter(struct conn *c, enum conn_state state, double secs)
 void
 conn_drop_frombe(struct conn *c)
 {
-	size_t keep;
-
-	c->drain_frombe = false;
-	keep = c->out_hdr_len > 0 && c->out_scratch == NULL ?
-	    c->out_pl_left + c->out_skip : 0;
-	c->frombe.len = keep;
-	if (keep == 0)
-		buf_free(&c->frombe);
+	pipe_shut(&c->down, c->out_hdr_len > 0 && c->out_scratch == NULL ?
+	    c->out_pl_left + c->out_skip : 0);
 }
 
 /*
@@ -61,11 +55,12 @@ conn_begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
 	if (c->closed_by == NULL)
 		c->closed_by = by;
-	c->drain_frombe = drain;
 	log_debug("#%" PRIu64 " closing: code=%u by=%s reason=%s%s", c->id,
 	    code, c->closed_by, reason[0] != '\0' ? reason : "-",
 	    drain ? ", backend output first" : "");
-	if (!drain)
+	if (drain)
+		pipe_source_ended(&c->down);
+	else
 		conn_drop_frombe(c);
 }
 
@@ -92,7 +87,7 @@ conn_client_finish(struct conn *c)
 	c->client_done = true;
 	c->client_input_done = true;
 	buf_free(&c->rx);
-	buf_free(&c->frombe);
+	pipe_shut(&c->down, 0);
 	buf_free(&c->wire);
 	free(c->out_scratch);
 	c->out_scratch = NULL;

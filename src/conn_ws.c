@@ -76,7 +76,6 @@ escape_reason(char *out, size_t outlen, const uint8_t *p, size_t len)
 static void
 client_close_received(struct conn *c, const struct ws_recv_out *ev)
 {
-	c->close_received = true;
 	c->client_input_done = true;
 	log_debug("#%" PRIu64 " close frame from the client: code=%u",
 	    c->id, ev->code);
@@ -108,8 +107,8 @@ conn_process_rx(struct conn *c)
 		if (buf_space(&c->wire) < WIRE_RESERVE)
 			return (RX_BLOCKED);
 		/* No backend to take it: parse and drop (out stays NULL). */
-		if (c->backend_open && !c->backend_shut &&
-		    (out = buf_reserve(&c->tobe, &avail)) == NULL) {
+		if (c->backend_open && !pipe_is_shut(&c->up) &&
+		    (out = buf_reserve(&c->up.buf, &avail)) == NULL) {
 			c->rx_wants_backend = true;
 			return (RX_BLOCKED);
 		}
@@ -117,7 +116,7 @@ conn_process_rx(struct conn *c)
 		    out, avail, &o);
 		buf_consume(&c->rx, o.used);
 		if (out != NULL)
-			buf_commit(&c->tobe, o.made);
+			buf_commit(&c->up.buf, o.made);
 		c->rx_bytes += o.payload;
 		if (o.payload > 0)
 			c->last_data = ev_now(c->srv->loop);
@@ -152,22 +151,22 @@ conn_flush_backend(struct conn *c)
 {
 	ssize_t n;
 
-	while (c->backend_open && !c->backend_shut && buf_len(&c->tobe) > 0) {
-		n = c->be.ops->write(&c->be, buf_data(&c->tobe),
-		    buf_len(&c->tobe));
+	while (c->backend_open && !pipe_is_shut(&c->up) &&
+	    buf_len(&c->up.buf) > 0) {
+		n = c->be.ops->write(&c->be, buf_data(&c->up.buf),
+		    buf_len(&c->up.buf));
 		if (n < 0) {
 			if (errno != EAGAIN) {
 				/* It takes no more input; what it says and
 				 * how it ends is up to its read side. */
 				log_debug("#%" PRIu64 " backend write: %s",
 				    c->id, strerror(errno));
-				buf_free(&c->tobe);
+				pipe_shut(&c->up, 0);
 				c->be.ops->shutdown_write(&c->be);
-				c->backend_shut = true;
 			}
 			return;
 		}
-		buf_consume(&c->tobe, (size_t)n);
+		buf_consume(&c->up.buf, (size_t)n);
 	}
 }
 
@@ -176,12 +175,12 @@ conn_flush_backend(struct conn *c)
 static bool
 frame_ready(const struct conn *c)
 {
-	if (buf_len(&c->frombe) == 0)
+	if (buf_len(&c->down.buf) == 0)
 		return (false);
 	if (!c->lines)
 		return (true);
-	return (memchr(buf_data(&c->frombe), '\n', buf_len(&c->frombe)) !=
-	    NULL || buf_space(&c->frombe) == 0 || c->backend_eof);
+	return (memchr(buf_data(&c->down.buf), '\n', buf_len(&c->down.buf)) !=
+	    NULL || buf_space(&c->down.buf) == 0 || c->be.eof);
 }
 
 static bool
@@ -189,7 +188,7 @@ can_start_frame(const struct conn *c)
 {
 	return (c->out_hdr_len == 0 && !c->close_queued && frame_ready(c) &&
 	    (c->state == CONN_OPEN || (c->state == CONN_CLOSING &&
-	    c->drain_frombe)));
+	    c->down.state == PIPE_DRAINING)));
 }
 
 static bool
@@ -197,7 +196,7 @@ close_ready(const struct conn *c)
 {
 	return (c->state == CONN_CLOSING && !c->close_queued &&
 	    !c->client_done && c->out_hdr_len == 0 &&
-	    (!c->drain_frombe || buf_len(&c->frombe) == 0));
+	    (c->down.state != PIPE_DRAINING || buf_len(&c->down.buf) == 0));
 }
 
 bool
@@ -216,8 +215,8 @@ conn_has_output(const struct conn *c)
 static int
 start_line_frame(struct conn *c)
 {
-	uint8_t *data = buf_data(&c->frombe), *nl;
-	size_t len = buf_len(&c->frombe), plen, skip = 0, n;
+	uint8_t *data = buf_data(&c->down.buf), *nl;
+	size_t len = buf_len(&c->down.buf), plen, skip = 0, n;
 	uint8_t op = c->out_continuing ? WS_OP_CONT : WS_OP_TEXT;
 	bool fin, rsv1, in_place;
 	int cr;
@@ -232,7 +231,7 @@ start_line_frame(struct conn *c)
 		}
 	} else {
 		plen = len;
-		fin = c->backend_eof;
+		fin = c->be.eof;
 		if (!fin) {
 			plen -= utf8_incomplete_tail(data, len);
 			/* A CR may be the start of the line's CR LF. */
@@ -248,7 +247,7 @@ start_line_frame(struct conn *c)
 		if ((c->out_scratch = malloc(3 * plen)) == NULL)
 			return (-1);
 		n = utf8_sanitize(c->out_scratch, data, plen);
-		buf_consume(&c->frombe, plen + skip);
+		buf_consume(&c->down.buf, plen + skip);
 		c->out_scratch_off = 0;
 		c->out_skip = 0;
 		c->out_pl_left = n;
@@ -267,8 +266,8 @@ start_line_frame(struct conn *c)
 	}
 	rsv1 = cr > 0;
 	if (rsv1 && in_place) {
-		/* The line was going out of frombe in place: drop it now. */
-		buf_consume(&c->frombe, plen + c->out_skip);
+		/* The line was going out of the pipe in place: drop it now. */
+		buf_consume(&c->down.buf, plen + c->out_skip);
 		c->out_skip = 0;
 	}
 	c->out_hdr_len = ws_frame_header(c->out_hdr, op, fin, rsv1,
@@ -368,7 +367,7 @@ compress_frame(struct conn *c, const uint8_t *p, size_t len)
 static int
 start_frame(struct conn *c)
 {
-	size_t len = buf_len(&c->frombe), enc;
+	size_t len = buf_len(&c->down.buf), enc;
 	int cr;
 
 	c->last_data = ev_now(c->srv->loop);
@@ -380,17 +379,17 @@ start_frame(struct conn *c)
 		if ((c->out_scratch = malloc(B64_ENCODED_LEN(len) + 1)) ==
 		    NULL)
 			return (-1);
-		enc = b64_encode((char *)c->out_scratch, buf_data(&c->frombe),
+		enc = b64_encode((char *)c->out_scratch, buf_data(&c->down.buf),
 		    len);
-		buf_consume(&c->frombe, len);
+		buf_consume(&c->down.buf, len);
 		c->out_scratch_off = 0;
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_TEXT, true,
 		    false, enc, NULL);
 		c->out_pl_left = enc;
-	} else if ((cr = compress_frame(c, buf_data(&c->frombe), len)) < 0) {
+	} else if ((cr = compress_frame(c, buf_data(&c->down.buf), len)) < 0) {
 		return (0);	/* closing: nothing is sent */
 	} else if (cr > 0) {
-		buf_consume(&c->frombe, len);
+		buf_consume(&c->down.buf, len);
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
 		    true, true, c->out_pl_left, NULL);
 	} else {
@@ -461,6 +460,8 @@ queue_close(struct conn *c)
 	    "" : c->close_reason);
 	conn_queue_control(c, WS_OP_CLOSE, payload, n);
 	c->close_queued = true;
+	/* After our close no data frame may follow: what comes is dropped. */
+	pipe_shut(&c->down, 0);
 	if (n >= 2)
 		log_debug("#%" PRIu64 " close frame to the client: code=%u",
 		    c->id, (unsigned)payload[0] << 8 | payload[1]);
@@ -517,7 +518,7 @@ conn_flush_client(struct conn *c)
 			iov[niov++].iov_len = hdr_n;
 			iov[niov].iov_base = c->out_scratch != NULL ?
 			    c->out_scratch + c->out_scratch_off :
-			    buf_data(&c->frombe);
+			    buf_data(&c->down.buf);
 			iov[niov++].iov_len = c->out_pl_left;
 		}
 		if (niov == 0)
@@ -545,11 +546,11 @@ conn_flush_client(struct conn *c)
 			if (c->out_scratch != NULL)
 				c->out_scratch_off += r;
 			else
-				buf_consume(&c->frombe, r);
+				buf_consume(&c->down.buf, r);
 			if (c->out_pl_left > 0)
 				return;
 			if (c->out_skip > 0) {
-				buf_consume(&c->frombe, c->out_skip);
+				buf_consume(&c->down.buf, c->out_skip);
 				c->out_skip = 0;
 			}
 			c->out_hdr_len = 0;
