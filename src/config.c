@@ -603,27 +603,6 @@ add_route(struct parse *ps, const char *arg, char *err, size_t errlen)
 	return (-1);
 }
 
-const struct target *
-config_route(const struct config *cfg, const char *path, size_t len)
-{
-	const struct route *best = NULL;
-	size_t i, n;
-
-	for (i = 0; i < cfg->nroutes; i++) {
-		n = cfg->routes[i].prefix_len;
-		if (n > len || memcmp(cfg->routes[i].prefix, path, n) != 0)
-			continue;
-		/* Whole segments only: /vnc matches /vnc/x, not /vncx. */
-		if (n > 1 && n < len && path[n] != '/')
-			continue;
-		if (best == NULL || n > best->prefix_len)
-			best = &cfg->routes[i];
-	}
-	if (best != NULL)
-		return (&best->target);
-	return (cfg->connect.display != NULL ? &cfg->connect : NULL);
-}
-
 /* Append a copy of s to a NULL-terminated list. */
 static int
 list_add(char ***list, const char *s, size_t len)

@@ -152,14 +152,6 @@ int	config_parse(struct config *, int, char **, char *, size_t);
 int	config_parse_target(const char *, bool, struct target *, char *,
 	    size_t);
 
-/*
- * config_route(cfg, path, len): the target for a request path: the longest
- * --route prefix that matches whole segments, else the default backend, else
- * NULL.
- */
-const struct target *config_route(const struct config *, const char *,
-	    size_t);
-
 /* config_free_target(t): release what config_parse_target() allocated. */
 void	config_free_target(struct target *);
 

@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "b64.h"
 #include "conn.h"
+#include "frontdoor.h"
 #include "conntab.h"
 #include "quota.h"
 #include "netaddr.h"
@@ -62,29 +63,6 @@ conn_set_peer(struct conn *c, const struct sockaddr *sa)
 		snprintf(c->peer_addr, sizeof(c->peer_addr), "local");
 		snprintf(c->peer, sizeof(c->peer), "local");
 	}
-}
-
-/* Copy client text for the log: printable ASCII only, cut if long. */
-static void
-copy_path(char *out, size_t outlen, const char *p, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 4 < outlen; i++) {
-		unsigned char ch = (unsigned char)p[i];
-
-		if (ch > 0x20 && ch < 0x7f && ch != '%' && ch != '"' &&
-		    ch != '\'')
-			out[o++] = (char)ch;
-		else
-			o += (size_t)snprintf(out + o, outlen - o, "%%%02X",
-			    ch);
-	}
-	if (i < len && outlen > 4)
-		memcpy(out + (o < outlen - 4 ? o : outlen - 4), "...",
-		    4);
-	else
-		out[o] = '\0';
 }
 
 /*
@@ -231,20 +209,6 @@ front_door_peer(struct conn *c, const struct http_request *req)
 	return (count_under(c, addr));
 }
 
-/* Does the configuration spawn programs (the default or a route)? */
-static bool
-spawns_programs(const struct config *cfg)
-{
-	size_t i;
-
-	if (target_is_program(&cfg->connect))
-		return (true);
-	for (i = 0; i < cfg->nroutes; i++)
-		if (target_is_program(&cfg->routes[i].target))
-			return (true);
-	return (false);
-}
-
 /* Did the connection come in over loopback (to 127/8 or ::1)? */
 static bool
 reached_over_loopback(const struct conn *c)
@@ -269,94 +233,12 @@ reached_over_loopback(const struct conn *c)
 	    (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && a[12] == 127));
 }
 
-/*
- * --server-name, and without it, for programs reached over loopback,
- * loopback names only: a page whose name an attacker points at 127.0.0.1
- * (DNS rebinding) sends that name in Host, and its own Origin passes
- * --same-origin.  NULL when the Host may be served, else why not.
- */
-static const char *
-front_door_host(struct conn *c, const char *host, size_t len, char *why,
-    size_t whylen)
-{
-	const struct config *cfg = c->srv->cfg;
-	char shown[128];
-	size_t n = 0;
-
-	/* HTTP/1.0 without Host: no browser, so no rebound page (and the
-	 * health checks of HAProxy and others look like this). */
-	if (host == NULL)
-		return (NULL);
-	if (cfg->server_names != NULL) {
-		while (cfg->server_names[n] != NULL)
-			n++;
-		if (origin_host_allowed(host, len,
-		    (const char *const *)cfg->server_names, n))
-			return (NULL);
-	} else if (!spawns_programs(cfg) || !reached_over_loopback(c) ||
-	    origin_host_loopback(host, len))
-		return (NULL);
-	copy_path(shown, sizeof(shown), host, len);
-	snprintf(why, whylen, "Host %s is %s", shown, n > 0 ?
-	    "not a --server-name" : "not a loopback name, and programs on "
-	    "loopback answer only those (see --server-name)");
-	return (why);
-}
-
-/*
- * --origin and --same-origin; NULL when the Origin may connect.  A request
- * without Origin comes from no browser, so no other site can have made it.
- */
-static const char *
-front_door_origin(struct conn *c, const struct handshake *hs, char *why,
-    size_t whylen)
-{
-	const struct config *cfg = c->srv->cfg;
-	char shown[128];
-	size_t n = 0;
-
-	if ((cfg->origins == NULL && !cfg->same_origin) || hs->origin == NULL)
-		return (NULL);
-	while (cfg->origins != NULL && cfg->origins[n] != NULL)
-		n++;
-	if (n > 0 && origin_allowed(hs->origin, hs->origin_len,
-	    (const char *const *)cfg->origins, n))
-		return (NULL);
-	if (cfg->same_origin && origin_same(hs->origin, hs->origin_len,
-	    hs->host, hs->host_len, c->tls || c->forwarded_tls))
-		return (NULL);
-	copy_path(shown, sizeof(shown), hs->origin, hs->origin_len);
-	snprintf(why, whylen, "Origin not allowed: %s", shown);
-	return (why);
-}
-
-/* The token of a request: ?token=, else the path's last segment. */
-static bool
-request_token(const struct handshake *hs, char *out, size_t len)
-{
-	const char *seg;
-	size_t n;
-
-	if (hs->query != NULL &&
-	    tokens_from_query(hs->query, hs->query_len, out, len) == 0)
-		return (true);
-	seg = hs->path + hs->path_len;
-	while (seg > hs->path && seg[-1] != '/')
-		seg--;
-	n = (size_t)(hs->path + hs->path_len - seg);
-	if (n == 0 || n >= len)
-		return (false);
-	memcpy(out, seg, n);
-	out[n] = '\0';
-	return (true);
-}
-
 /* Where this upgrade goes: --route, --token-file or the default. */
 static const struct target *
 front_door_target(struct conn *c, const struct handshake *hs)
 {
 	const struct config *cfg = c->srv->cfg;
-	const struct target *t = config_route(cfg, hs->path, hs->path_len);
+	const struct target *t = frontdoor_route(cfg, hs->path, hs->path_len);
 	const struct tokens *tokens = snapshot_tokens(c->snap);
 	const char *dest;
 	char token[256], err[200];
@@ -365,7 +247,7 @@ front_door_target(struct conn *c, const struct handshake *hs)
 		return (t);
 	/* dest lives in the pinned snapshot; the target parsed from it is
 	 * the connection's own. */
-	if (!request_token(hs, token, sizeof(token)) ||
+	if (!frontdoor_token(hs, token, sizeof(token)) ||
 	    (dest = tokens_lookup(tokens, token, strlen(token))) == NULL)
 		return (t);
 	if ((c->own_target = calloc(1, sizeof(*c->own_target))) == NULL ||
@@ -667,19 +549,19 @@ conn_try_handshake(struct conn *c)
 	const struct target *target;
 	struct conn_auth_reply ar;
 	char *dn = NULL, extra[ANSWER_MAX], ext[PMD_ANSWER_MAX + 40];
-	char whybuf[400], shown[64];
-	const char *why, *host, *own;
+	struct frontdoor fd;
+	char whybuf[400];
+	const char *why, *own;
 	char reply[ANSWER_MAX];
-	uint64_t body_len;
-	size_t host_len;
-	int r, n, status, body;
+	bool has_body = false;
+	int r, n, status;
 
 	memset(&req, 0, sizeof(req));
 	req.headers = hdrs;
 	c->head_only = false;		/* until this request says HEAD */
 	if ((r = read_head(c, &req)) <= 0)
 		return;
-	copy_path(c->path, sizeof(c->path), req.target, req.target_len);
+	frontdoor_escape(c->path, sizeof(c->path), req.target, req.target_len);
 	c->head_only = req.method_len == 4 &&
 	    memcmp(req.method, "HEAD", 4) == 0;
 	c->keep_alive = req.minor_version >= 1 ?
@@ -689,26 +571,12 @@ conn_try_handshake(struct conn *c)
 		conn_refuse(c, why);
 		return;
 	}
-	/* RFC 9110 §9.1: methods are case-sensitive; "get" is unknown. */
-	if (!http_method_known(req.method, req.method_len)) {
-		copy_path(shown, sizeof(shown), req.method, req.method_len);
-		snprintf(whybuf, sizeof(whybuf), "unknown method %s", shown);
-		reply_status(c, 501, whybuf, NULL, REFUSE_WARN);
-		return;
-	}
-	if (http_host(&req, &host, &host_len, &why) == -1) {
-		reply_status(c, 400, why, NULL, REFUSE_WARN);
-		return;
-	}
-	if ((why = front_door_host(c, host, host_len, whybuf,
-	    sizeof(whybuf))) != NULL) {
-		reply_status(c, 421, why, NULL, REFUSE_WARN);
-		return;
-	}
-	/* RFC 9112 §6.3: a body must be read or the connection closed. */
-	if ((body = http_body(&req, &body_len)) == -1) {
-		reply_status(c, 400, "bad Content-Length or Transfer-Encoding",
-		    NULL, REFUSE_WARN);
+	fd.cfg = cfg;
+	fd.loopback = reached_over_loopback(c);
+	fd.https = c->tls || c->forwarded_tls;
+	if ((status = frontdoor_request(&fd, &req, &has_body, whybuf,
+	    sizeof(whybuf))) != 0) {
+		reply_status(c, status, whybuf, NULL, REFUSE_WARN);
 		return;
 	}
 	switch (conn_front_door_auth(c, &req, &ar)) {
@@ -729,7 +597,7 @@ conn_try_handshake(struct conn *c)
 	    http_find_header(&req, "Upgrade", 0) < 0) {
 		/* The body is not read: the connection ends after the
 		 * answer, and lingering drops it. */
-		if (body == 1 || body_len > 0)
+		if (has_body)
 			c->keep_alive = false;
 		serve_plain(c, &req, (size_t)r);
 		return;
@@ -740,13 +608,13 @@ conn_try_handshake(struct conn *c)
 		return;
 	}
 	/* What follows the head is WebSocket frames, never a body. */
-	if (body == 1 || body_len > 0) {
+	if (has_body) {
 		reply_status(c, 400, "upgrade request with a body", NULL,
 		    REFUSE_WARN);
 		return;
 	}
-	copy_path(c->path, sizeof(c->path), hs.path, hs.path_len);
-	if ((why = front_door_origin(c, &hs, whybuf, sizeof(whybuf))) !=
+	frontdoor_escape(c->path, sizeof(c->path), hs.path, hs.path_len);
+	if ((why = frontdoor_origin(&fd, &hs, whybuf, sizeof(whybuf))) !=
 	    NULL) {
 		reply_status(c, 403, why, NULL, REFUSE_WARN);
 		return;
