@@ -64,20 +64,30 @@ $(B)/%.o: src/%.c src/*.h VERSION Makefile | $(B)
 $(B) $(A) $(F):
 	mkdir -p $@
 
-# Unit tests link the pure modules only.
-$(B)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(B)/%.o)
+# Unit tests link the pure modules.  A test of a module that is not pure
+# (it reads files, logs) names the other modules it needs in
+# test_NAME_OBJS; they become prerequisites of both builds of the test
+# (secondary expansion: the stem names the variable) and are linked.
+test_buf_OBJS	   = buf
+test_tokenfile_OBJS = tokenfile log
+test_snapshot_OBJS = snapshot auth tokenfile log transport_tls transport
+
+.SECONDEXPANSION:
+$(B)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(B)/%.o) \
+    $$(addprefix $(B)/,$$(addsuffix .o,$$($$*_OBJS)))
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(PURE:%=$(B)/%.o) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS)
 
 $(A)/%.o: src/%.c src/*.h VERSION Makefile | $(A)
 	@echo "  CC asan $<"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) \
 	    -DWSB_VERSION='"$(VERSION)"' -c -o $@ $<
 
-$(A)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(A)/%.o)
+$(A)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(A)/%.o) \
+    $$(addprefix $(A)/,$$(addsuffix .o,$$($$*_OBJS)))
 	@echo "  CC asan $<"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Isrc \
-	    -o $@ $< $(PURE:%=$(A)/%.o) $(PKG_LIBS)
+	    -o $@ $< $(filter %.o,$^) $(PKG_LIBS)
 
 $(A)/wsbridge: $(SRCS:src/%.c=$(A)/%.o)
 	@echo "  LD asan $@"
