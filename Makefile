@@ -30,7 +30,7 @@ LDFLAGS_ALL = $(LDFLAGS)
 VERSION	 = $(shell cat VERSION)
 
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
-	   netaddr origin tokens pmd ws_recv conntab throttle
+	   netaddr origin tokens pmd ws_recv conntab throttle fdbudget
 IO	 = main config log buf server listen conn conn_phase conn_http conn_ws backend \
 	   backend_tcp backend_proc worker static auth authpool conn_auth \
 	   tokenfile snapshot \
