@@ -68,6 +68,7 @@ $(B) $(A) $(F):
 # (it reads files, logs) names the other modules it needs in
 # test_NAME_OBJS; they become prerequisites of both builds of the test
 # (secondary expansion: the stem names the variable) and are linked.
+test_auth_OBJS	   = auth
 test_buf_OBJS	   = buf
 test_tokenfile_OBJS = tokenfile log
 test_snapshot_OBJS = snapshot auth tokenfile log transport_tls transport
