@@ -67,7 +67,8 @@ $(B) $(A) $(F):
 # Unit tests link the pure modules.  A test of a module that is not pure
 # (it reads files, logs) names the other modules it needs in
 # test_NAME_OBJS; they become prerequisites of both builds of the test
-# (secondary expansion: the stem names the variable) and are linked.
+# (secondary expansion, on for every rule below: the stem names the
+# variable) and are linked.  snapshot.c makes TLS contexts: transport_tls.
 test_auth_OBJS	   = auth
 test_buf_OBJS	   = buf
 test_tokenfile_OBJS = tokenfile log
