@@ -30,8 +30,10 @@ LDFLAGS_ALL = $(LDFLAGS)
 VERSION	 = $(shell cat VERSION)
 
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
-	   netaddr origin tokens pmd frontdoor ws_recv conntab throttle
-IO	 = main config log buf server listen pipe conn conn_phase conn_http conn_ws backend \
+	   netaddr origin tokens pmd frontdoor ws_recv conntab throttle \
+	   fdbudget
+IO	 = main config log buf server listen pipe conn conn_phase conn_http \
+	   conn_ws backend \
 	   backend_tcp backend_proc worker static auth authpool conn_auth \
 	   tokenfile snapshot \
 	   transport transport_tls resolve quota preflight
@@ -64,20 +66,33 @@ $(B)/%.o: src/%.c src/*.h VERSION Makefile | $(B)
 $(B) $(A) $(F):
 	mkdir -p $@
 
-# Unit tests link the pure modules only.
-$(B)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(B)/%.o)
+# Unit tests link the pure modules.  A test of a module that is not pure
+# (it reads files, logs) names the other modules it needs in
+# test_NAME_OBJS; they become prerequisites of both builds of the test
+# (secondary expansion, on for every rule below: the stem names the
+# variable) and are linked.  snapshot.c makes TLS contexts: transport_tls.
+test_auth_OBJS	   = auth
+test_buf_OBJS	   = buf
+test_pipe_OBJS	   = pipe buf
+test_tokenfile_OBJS = tokenfile log
+test_snapshot_OBJS = snapshot auth tokenfile log transport_tls transport
+
+.SECONDEXPANSION:
+$(B)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(B)/%.o) \
+    $$(addprefix $(B)/,$$(addsuffix .o,$$($$*_OBJS)))
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(PURE:%=$(B)/%.o) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS)
 
 $(A)/%.o: src/%.c src/*.h VERSION Makefile | $(A)
 	@echo "  CC asan $<"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) \
 	    -DWSB_VERSION='"$(VERSION)"' -c -o $@ $<
 
-$(A)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(A)/%.o)
+$(A)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(A)/%.o) \
+    $$(addprefix $(A)/,$$(addsuffix .o,$$($$*_OBJS)))
 	@echo "  CC asan $<"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Isrc \
-	    -o $@ $< $(PURE:%=$(A)/%.o) $(PKG_LIBS)
+	    -o $@ $< $(filter %.o,$^) $(PKG_LIBS)
 
 $(A)/wsbridge: $(SRCS:src/%.c=$(A)/%.o)
 	@echo "  LD asan $@"

@@ -11,9 +11,7 @@
 
 #include "buf.h"
 
-#define POOL_MAX	16	/* at most 2 MiB kept for reuse */
-
-static uint8_t *pool[POOL_MAX];
+static uint8_t *pool[BUF_POOL_MAX];
 static size_t pool_n;
 
 static uint8_t *
@@ -27,7 +25,7 @@ mem_get(size_t size)
 static void
 mem_put(uint8_t *mem, size_t size)
 {
-	if (mem != NULL && size == BUF_POOL_SIZE && pool_n < POOL_MAX)
+	if (mem != NULL && size == BUF_POOL_SIZE && pool_n < BUF_POOL_MAX)
 		pool[pool_n++] = mem;
 	else
 		free(mem);
@@ -38,6 +36,12 @@ buf_pool_drain(void)
 {
 	while (pool_n > 0)
 		free(pool[--pool_n]);
+}
+
+size_t
+buf_pool_count(void)
+{
+	return (pool_n);
 }
 
 void

@@ -11,6 +11,7 @@
 
 /* The size most buffers have; those are recycled instead of freed. */
 #define BUF_POOL_SIZE	(128 * 1024)
+#define BUF_POOL_MAX	16		/* at most 2 MiB kept for reuse */
 
 struct buf {
 	uint8_t		*mem;		/* NULL until the first reserve */
@@ -46,6 +47,9 @@ void	buf_free(struct buf *);
 
 /* buf_pool_drain(): free the recycled buffers (at exit). */
 void	buf_pool_drain(void);
+
+/* buf_pool_count(): how many recycled buffers the pool holds now. */
+size_t	buf_pool_count(void);
 
 static inline uint8_t *
 buf_data(const struct buf *b)

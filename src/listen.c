@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "fdbudget.h"
 #include "handshake.h"
 #include "quota.h"
 #include "listen.h"
@@ -30,7 +31,6 @@
 
 #define ACCEPT_BATCH	64	/* per wake-up, so one listener can't hog */
 #define EMFILE_PAUSE	0.5	/* seconds without accepting */
-#define FD_RESERVE	8	/* kept for logs, resolver, files */
 #define REFUSED_MAX	64	/* refused connections read to their EOF */
 #define REFUSED_DRAIN	4	/* reads of what one sent before it is shut */
 
@@ -146,13 +146,11 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				log_warn("accept on %s", l->name);
 			return;
 		}
-		/* Descriptors come lowest first, so fd tells how many are
-		 * in use: accept only while what is left covers the
-		 * backends (a socket, or three pipes for a program) of the
-		 * connections still on their way there, this one too. */
-		if (fd_limit > 0 && fd_limit - fd < FD_RESERVE +
-		    (long)(srv->nconns - srv->nactive - srv->nrefused + 1) *
-		    (fds_per_conn - 1)) {
+		/* Accept only while the descriptors left cover the
+		 * backends of the connections still on their way there,
+		 * this one too. */
+		if (!fdbudget_admit(fd_limit, fd, srv->nconns - srv->nactive -
+		    srv->nrefused, fds_per_conn)) {
 			close(fd);
 			pause_accepting(srv, l->name);
 			return;
@@ -380,15 +378,17 @@ listen_open(struct server *srv, char *err, size_t errlen)
 {
 	struct rlimit rl;
 	size_t i;
+	bool programs;
 	int rc;
 
 	ev_init(&resume_timer, resume_cb);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		fd_limit = (long)rl.rlim_cur;
-	fds_per_conn = target_is_program(&srv->cfg->connect) ? 4 : 2;
+	programs = target_is_program(&srv->cfg->connect);
 	for (i = 0; i < srv->cfg->nroutes; i++)
 		if (target_is_program(&srv->cfg->routes[i].target))
-			fds_per_conn = 4;
+			programs = true;
+	fds_per_conn = fdbudget_per_conn(programs);
 	if (adopt_systemd(srv, srv->cfg->tls_cert != NULL, err, errlen) < 0) {
 		listen_close(srv);
 		return (-1);

@@ -5,12 +5,16 @@
  *
  * Tests of parsers also put their inputs against an unmapped page:
  * unit_guard_init(max) once, then unit_guarded(src, n) for each input.
+ * Tests of modules that read files write them in a directory of their
+ * own (unit_dir_init), and read what was logged (unit_capture_*).
  */
 #ifndef WSB_UNIT_H
 #define WSB_UNIT_H
 
 #include <sys/mman.h>
 
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +101,112 @@ unit_guarded(const void *src, size_t n)
 	if (n > 0)
 		memcpy(p, src, n);
 	return (p);
+}
+
+/*
+ * Files.  unit_dir_init() makes a new directory under $TMPDIR (or /tmp)
+ * whose name is in unit_dir; unit_path(name) is name inside it (a static
+ * buffer, overwritten by the next call); unit_write(name, text) writes a
+ * file there, replacing it; unit_dir_cleanup() removes the directory and
+ * everything in it.  Failures end the test binary: they are the machine's.
+ */
+__attribute__((unused)) static char unit_dir[256];
+
+__attribute__((unused)) static void
+unit_dir_init(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(unit_dir, sizeof(unit_dir), "%s/wsbridge-unit.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(unit_dir) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+}
+
+__attribute__((unused)) static const char *
+unit_path(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", unit_dir, name);
+	return (path);
+}
+
+__attribute__((unused)) static void
+unit_write(const char *name, const char *text)
+{
+	FILE *f;
+
+	if ((f = fopen(unit_path(name), "w")) == NULL ||
+	    fwrite(text, 1, strlen(text), f) != strlen(text) ||
+	    fclose(f) != 0) {
+		perror(unit_path(name));
+		exit(2);
+	}
+}
+
+__attribute__((unused)) static int
+unit_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return (remove(path));
+}
+
+__attribute__((unused)) static void
+unit_dir_cleanup(void)
+{
+	if (nftw(unit_dir, unit_rm, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		perror(unit_dir);
+}
+
+/*
+ * What is written to stderr between unit_capture_begin() and
+ * unit_capture_end(out, len) (the log) lands in out, NUL-terminated and
+ * cut to len - 1 bytes.  Needs unit_dir; no CHECK in between, since those
+ * write to stderr too.
+ */
+__attribute__((unused)) static int unit_saved_stderr = -1;
+
+__attribute__((unused)) static void
+unit_capture_begin(void)
+{
+	int fd;
+
+	fflush(stderr);
+	if ((unit_saved_stderr = dup(STDERR_FILENO)) == -1 ||
+	    (fd = open(unit_path("stderr"), O_RDWR | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600)) == -1 || dup2(fd, STDERR_FILENO) == -1) {
+		perror("capture stderr");
+		exit(2);
+	}
+	close(fd);
+}
+
+__attribute__((unused)) static void
+unit_capture_end(char *out, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fflush(stderr);
+	if (dup2(unit_saved_stderr, STDERR_FILENO) == -1) {
+		perror("restore stderr");
+		exit(2);
+	}
+	close(unit_saved_stderr);
+	unit_saved_stderr = -1;
+	if ((fd = open(unit_path("stderr"), O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (n = read(fd, out, len - 1)) < 0) {
+		perror("read stderr");
+		exit(2);
+	}
+	out[n] = '\0';
+	close(fd);
+	unlink(unit_path("stderr"));
 }
 
 #endif
