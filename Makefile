@@ -33,7 +33,7 @@ PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 	   netaddr origin tokens pmd ws_recv conntab throttle
 IO	 = main config log buf server listen conn conn_phase conn_http conn_ws backend \
 	   backend_tcp backend_proc worker static auth authpool conn_auth \
-	   tokenfile snapshot \
+	   tokenfile snapshot generation \
 	   transport transport_tls resolve quota preflight
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
