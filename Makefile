@@ -35,7 +35,7 @@ PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 IO	 = main config log buf server listen pipe conn conn_phase conn_http \
 	   conn_ws backend \
 	   backend_tcp backend_proc worker static auth authpool conn_auth \
-	   tokenfile snapshot \
+	   tokenfile snapshot generation \
 	   transport transport_tls resolve quota preflight
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)
 UNITS	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -75,7 +75,8 @@ test_auth_OBJS	   = auth
 test_buf_OBJS	   = buf
 test_pipe_OBJS	   = pipe buf
 test_tokenfile_OBJS = tokenfile log
-test_snapshot_OBJS = snapshot auth tokenfile log transport_tls transport
+test_snapshot_OBJS = snapshot generation config preflight auth tokenfile log \
+		     transport_tls transport
 
 .SECONDEXPANSION:
 $(B)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(B)/%.o) \

@@ -18,6 +18,7 @@
 
 struct backend;
 struct pgroup;
+struct server;
 struct handshake;
 
 /* A program's stderr pipe, logged line by line. */
@@ -42,6 +43,12 @@ struct backend_req {
 					   valid during open() only */
 	uint64_t	conn_id;
 	bool		tls;
+	/* The owner's server (its process groups, counts, --max-forks)
+	 * and the configuration the connection pinned (c->snap->cfg): what
+	 * a program is run with.  NULL: the loop's server and its current
+	 * configuration, until every caller passes them. */
+	struct server	*srv;
+	const struct config *cfg;
 };
 
 enum backend_event {
@@ -144,9 +151,9 @@ const struct backend_ops *backend_ops_for(const struct target *);
 
 
 /*
- * backend_proc_kill_all(): SIGKILL to every program's process group, reap
- * the programs and forget the orphans; for exit.
+ * backend_proc_kill_all(srv): SIGKILL to every process group of srv's
+ * programs, reap the programs and forget the orphans; for exit.
  */
-void	backend_proc_kill_all(void);
+void	backend_proc_kill_all(struct server *);
 
 #endif

@@ -46,7 +46,10 @@ extern char **environ;
  * cannot die of SIGPIPE.
  */
 struct pgroup {
+	struct server	*srv;		/* whose group it is */
 	pid_t		pgid;		/* the leader's pid */
+	double		grace;		/* --close-grace of its connection's
+					   configuration */
 	bool		leader;		/* the leader is not reaped yet */
 	bool		empty;		/* no member left: slot released */
 	bool		orphan;		/* counted in norphans */
@@ -57,7 +60,7 @@ struct pgroup {
 	int		outfd;		/* an orphan's stdout, drained; or -1 */
 	ev_io		outio;
 	struct errlog	err;		/* an orphan's stderr */
-	struct pgroup	*prev, *next;	/* every group */
+	struct pgroup	*prev, *next;	/* every group of srv's */
 	struct pgroup	*lprev, *lnext;	/* lingering: leader reaped, not
 					   empty */
 };
@@ -71,10 +74,6 @@ enum {
 static void	errlog_close(struct ev_loop *, struct errlog *);
 static void	errlog_start(struct ev_loop *, struct errlog *);
 
-static struct pgroup *groups;		/* every group of this process */
-static struct pgroup *lingering;	/* leader gone, members left */
-static ev_child anychild;		/* any child reaped, while lingering */
-
 #define ELINE_MAX	512
 #define PIPE_DEFAULT	65536	/* Linux's pipe capacity */
 #define PIPE_BIG	(1024 * 1024)	/* longer stderr lines are logged in pieces */
@@ -87,21 +86,15 @@ static ev_child anychild;		/* any child reaped, while lingering */
 	((struct pgroup *)(void *)((char *)(w) -			\
 	    offsetof(struct pgroup, field)))
 
-static struct server *
-server_of(struct ev_loop *loop)
-{
-	return (ev_userdata(loop));
-}
-
 /*
  * The counting of programs for --max-forks, which holds for every worker
  * together (quota.c): a program is counted from the check before it is
  * spawned until it is reaped.  -1 when --max-forks are running already.
  */
 static int
-program_count(struct server *srv)
+program_count(struct server *srv, const struct config *cfg)
 {
-	if (quota_fork_take(srv->quota, srv->cfg) == -1)
+	if (quota_fork_take(srv->quota, cfg) == -1)
 		return (-1);
 	srv->nchildren++;
 	return (0);
@@ -117,23 +110,25 @@ program_uncount(struct server *srv)
 static void
 linger_remove(struct ev_loop *loop, struct pgroup *g)
 {
-	if (g->lprev == NULL && lingering != g)
+	struct server *srv = g->srv;
+
+	if (g->lprev == NULL && srv->lingering != g)
 		return;
 	if (g->lprev != NULL)
 		g->lprev->lnext = g->lnext;
 	else
-		lingering = g->lnext;
+		srv->lingering = g->lnext;
 	if (g->lnext != NULL)
 		g->lnext->lprev = g->lprev;
 	g->lprev = g->lnext = NULL;
-	if (lingering == NULL)
-		ev_child_stop(loop, &anychild);
+	if (srv->lingering == NULL)
+		ev_child_stop(loop, &srv->anychild);
 }
 
 static void
 group_free(struct ev_loop *loop, struct pgroup *g)
 {
-	struct server *srv = server_of(loop);
+	struct server *srv = g->srv;
 	bool orphan;
 
 	ev_child_stop(loop, &g->child);
@@ -146,7 +141,7 @@ group_free(struct ev_loop *loop, struct pgroup *g)
 	if (g->prev != NULL)
 		g->prev->next = g->next;
 	else
-		groups = g->next;
+		srv->pgroups = g->next;
 	if (g->next != NULL)
 		g->next->prev = g->prev;
 	orphan = g->orphan;
@@ -166,13 +161,11 @@ group_free(struct ev_loop *loop, struct pgroup *g)
 static void
 group_empty(struct ev_loop *loop, struct pgroup *g)
 {
-	struct server *srv = server_of(loop);
-
 	if (g->empty)
 		return;
 	g->empty = true;
 	linger_remove(loop, g);
-	program_uncount(srv);
+	program_uncount(g->srv);
 	if (g->b == NULL) {
 		group_free(loop, g);
 		return;
@@ -199,11 +192,12 @@ group_signal(struct ev_loop *loop, struct pgroup *g, int sig)
 static void
 anychild_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
+	struct server *srv = (struct server *)(void *)((char *)w -
+	    offsetof(struct server, anychild));
 	struct pgroup *g, *next;
 
-	(void)w;
 	(void)revents;
-	for (g = lingering; g != NULL; g = next) {
+	for (g = srv->lingering; g != NULL; g = next) {
 		next = g->lnext;
 		group_signal(loop, g, 0);
 	}
@@ -253,7 +247,6 @@ static void
 group_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct pgroup *g = PGROUP_OF(w, timer);
-	struct server *srv = server_of(loop);
 	struct backend *b = g->b;
 	bool ended = b != NULL && !b->out_eof && g->stage == PG_WAIT;
 
@@ -269,7 +262,7 @@ group_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			    "not: SIGTERM", (int)g->pgid);
 		if (group_signal(loop, g, SIGTERM)) {
 			g->stage = PG_TERM;
-			ev_timer_set(w, srv->cfg->close_grace, 0.);
+			ev_timer_set(w, g->grace, 0.);
 			ev_timer_start(loop, w);
 		}
 		break;
@@ -295,12 +288,10 @@ group_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 group_start_timer(struct ev_loop *loop, struct pgroup *g)
 {
-	struct server *srv = server_of(loop);
-
 	if (ev_is_active(&g->timer))
 		return;
 	g->stage = PG_WAIT;
-	ev_timer_set(&g->timer, srv->cfg->close_grace, 0.);
+	ev_timer_set(&g->timer, g->grace, 0.);
 	ev_timer_start(loop, &g->timer);
 }
 
@@ -328,6 +319,7 @@ static void
 leader_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct pgroup *g = PGROUP_OF(w, child);
+	struct server *srv = g->srv;
 	struct backend *b = g->b;
 
 	(void)revents;
@@ -336,13 +328,13 @@ leader_cb(struct ev_loop *loop, ev_child *w, int revents)
 	if (b != NULL)
 		leader_exited(b, w->rstatus);
 	/* Members may be left: watch for the group to empty. */
-	g->lnext = lingering;
-	if (lingering != NULL)
-		lingering->lprev = g;
-	lingering = g;
-	if (!ev_is_active(&anychild)) {
-		ev_child_init(&anychild, anychild_cb, 0, 0);
-		ev_child_start(loop, &anychild);
+	g->lnext = srv->lingering;
+	if (srv->lingering != NULL)
+		srv->lingering->lprev = g;
+	srv->lingering = g;
+	if (!ev_is_active(&srv->anychild)) {
+		ev_child_init(&srv->anychild, anychild_cb, 0, 0);
+		ev_child_start(loop, &srv->anychild);
 	}
 	group_signal(loop, g, 0);
 	if (b == NULL)
@@ -382,18 +374,20 @@ group_detach(struct backend *b)
 	b->err.line = NULL;
 	errlog_start(loop, &g->err);
 	g->orphan = true;
-	server_of(loop)->norphans++;
+	g->srv->norphans++;
 	group_start_timer(loop, g);
 }
 
 /* A new group for a program about to be spawned; pgid is set after. */
 static struct pgroup *
-group_new(struct backend *b)
+group_new(struct backend *b, struct server *srv, double grace)
 {
 	struct pgroup *g;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return (NULL);
+	g->srv = srv;
+	g->grace = grace;
 	g->b = b;
 	g->outfd = -1;
 	g->err.fd = -1;
@@ -408,11 +402,12 @@ group_new(struct backend *b)
 static void
 group_start(struct ev_loop *loop, struct pgroup *g, pid_t pid)
 {
+	struct server *srv = g->srv;
 	struct pgroup *o, *next;
 
 	/* The kernel gave out this id, so a lingering group that had it is
 	 * empty, whether or not we saw it go. */
-	for (o = lingering; o != NULL; o = next) {
+	for (o = srv->lingering; o != NULL; o = next) {
 		next = o->lnext;
 		if (o->pgid == pid)
 			group_empty(loop, o);
@@ -421,23 +416,23 @@ group_start(struct ev_loop *loop, struct pgroup *g, pid_t pid)
 	g->leader = true;
 	ev_child_set(&g->child, pid, 0);
 	ev_child_start(loop, &g->child);
-	g->next = groups;
-	if (groups != NULL)
-		groups->prev = g;
-	groups = g;
+	g->next = srv->pgroups;
+	if (srv->pgroups != NULL)
+		srv->pgroups->prev = g;
+	srv->pgroups = g;
 }
 
 
 void
-backend_proc_kill_all(void)
+backend_proc_kill_all(struct server *srv)
 {
-	struct ev_loop *loop = ev_default_loop(0);
+	struct ev_loop *loop = srv->loop;
 	struct pgroup *g, *next;
 
-	for (g = groups; g != NULL; g = g->next)
+	for (g = srv->pgroups; g != NULL; g = g->next)
 		if (!g->empty)
 			kill(-g->pgid, SIGKILL);
-	for (g = groups; g != NULL; g = next) {
+	for (g = srv->pgroups; g != NULL; g = next) {
 		next = g->next;
 		if (g->leader) {
 			waitpid(g->pgid, NULL, 0);
@@ -698,12 +693,13 @@ spawn_attr(posix_spawnattr_t *attr)
 	return (0);
 }
 
+
 static int
 proc_open(struct backend *b, const struct target *t,
     const struct backend_req *r)
 {
-	struct server *srv = server_of(b->loop);
-	const struct config *cfg = srv->cfg;
+	struct server *srv;
+	const struct config *cfg;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct cgi_params cp;
@@ -716,9 +712,12 @@ proc_open(struct backend *b, const struct target *t,
 	int rc;
 	pid_t pid;
 
+	/* Whose program it is and what it is run with: the request says. */
+	srv = r->srv;
+	cfg = r->cfg;
 	b->conn_id = r->conn_id;
 	b->detachable = true;
-	if (program_count(srv) == -1) {
+	if (program_count(srv, cfg) == -1) {
 		b->fail_status = 503;
 		snprintf(b->error, sizeof(b->error), "--max-forks %u reached",
 		    cfg->max_forks);
@@ -781,7 +780,7 @@ proc_open(struct backend *b, const struct target *t,
 		    strerror(errno));
 		goto err1;
 	}
-	if ((g = group_new(b)) == NULL) {
+	if ((g = group_new(b, srv, cfg->close_grace)) == NULL) {
 		snprintf(b->error, sizeof(b->error), "out of memory");
 		goto err1;
 	}

@@ -261,6 +261,7 @@ struct parse {
 					   default backend; 0: none or the
 					   command line */
 	char		*target_what;	/* that line's option and value */
+	bool		running;	/* a reload: the sockets are open */
 };
 
 static const char *
@@ -1371,9 +1372,9 @@ find_config(int argc, char **argv, const char **file, char *err,
 
 static int	parse_args(struct parse *, int, char **, char *, size_t);
 
-int
-config_parse(struct config *cfg, int argc, char **argv, char *err,
-    size_t errlen)
+static int
+parse_all(struct config *cfg, int argc, char **argv, bool running,
+    char *err, size_t errlen)
 {
 	struct parse ps;
 	int rc;
@@ -1381,10 +1382,26 @@ config_parse(struct config *cfg, int argc, char **argv, char *err,
 	memset(cfg, 0, sizeof(*cfg));
 	memset(&ps, 0, sizeof(ps));
 	ps.cfg = cfg;
+	ps.running = running;
 	rc = parse_args(&ps, argc, argv, err, errlen);
 	free(ps.base);
 	free(ps.target_what);
 	return (rc);
+}
+
+int
+config_parse(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	return (parse_all(cfg, argc, argv, false, err, errlen));
+}
+
+int
+config_reparse(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	/* --help and --version ended the start-up: they are not here. */
+	return (parse_all(cfg, argc, argv, true, err, errlen) == 0 ? 0 : -1);
 }
 
 static int
@@ -1464,7 +1481,7 @@ parse_args(struct parse *ps, int argc, char **argv, char *err,
 	/* Under socket activation systemd passes the listeners (and they
 	 * are not there when a unit's ExecReload runs --check-config). */
 	if (cfg->nlistens == 0 && getenv("LISTEN_FDS") == NULL &&
-	    !cfg->check_only)
+	    !cfg->check_only && !ps->running)
 		return (errf(err, errlen, "no --listen given (see --help)"));
 	if (cfg->connect.display == NULL && cfg->nroutes == 0 &&
 	    cfg->token_file == NULL && cfg->static_dir == NULL)

@@ -145,6 +145,16 @@ struct config {
 int	config_parse(struct config *, int, char **, char *, size_t);
 
 /*
+ * config_reparse(cfg, argc, argv, err, errlen): config_parse() again, on
+ * SIGHUP, with the command line the server started with: the file is read
+ * again and the command line still wins.  The listeners are open already
+ * (systemd's too), so none need be named.  Returns 0, or -1 with a
+ * one-line message in err; cfg is to be freed with config_free() either
+ * way.
+ */
+int	config_reparse(struct config *, int, char **, char *, size_t);
+
+/*
  * config_parse_target(arg, programs, t, err, errlen): parse HOST:PORT,
  * [IPv6]:PORT, unix:/PATH or (with programs) "/program args" into t.
  * Returns 0, or -1 with a message in err.

@@ -158,7 +158,7 @@ plain_http_on_tls(struct conn *c)
 	    "on a TLS port", c->id, c->peer);
 	if ((n = handshake_error(reply, sizeof(reply), 400, NULL, body)) > 0)
 		buf_append(&c->wire, reply, (size_t)n);
-	conn_enter(c, CONN_HTTP_ERROR, c->srv->cfg->close_timeout);
+	conn_enter(c, CONN_HTTP_ERROR, c->snap->cfg->close_timeout);
 }
 
 /* A password check is over: the request is looked at again. */
@@ -261,7 +261,7 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 open_timer(struct conn *c)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct config *cfg = c->snap->cfg;
 	ev_tstamp now = ev_now(c->srv->loop), next = 0, t;
 
 	if (cfg->idle_timeout > 0)
@@ -303,7 +303,7 @@ client_vanished(const struct conn *c)
 static void
 open_timeout(struct conn *c)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct config *cfg = c->snap->cfg;
 	ev_tstamp now = ev_now(c->srv->loop);
 	uint8_t payload[8];
 
@@ -475,7 +475,7 @@ conn_step(struct conn *c)
 		}
 		if (c->keep_alive) {
 			conn_enter(c, CONN_HANDSHAKE,
-			    c->srv->cfg->handshake_timeout);
+			    c->snap->cfg->handshake_timeout);
 			if (buf_len(&c->rx) > 0) {
 				/* A pipelined request is already here. */
 				conn_step(c);
@@ -483,7 +483,7 @@ conn_step(struct conn *c)
 			}
 		} else {
 			transport_shutdown(&c->t);
-			conn_enter(c, CONN_LINGER, c->srv->cfg->close_timeout);
+			conn_enter(c, CONN_LINGER, c->snap->cfg->close_timeout);
 		}
 	}
 	/* Our close is out and no more input is wanted: close politely. */
@@ -585,7 +585,7 @@ struct conn *
 conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
     bool proxy, const struct quota_ticket *lim, const char *refuse)
 {
-	const struct config *cfg = srv->cfg;
+	const struct config *cfg;
 	struct quota_ticket own = *lim;
 	struct conn *c;
 
@@ -594,7 +594,10 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 		quota_conn_release(srv->quota, &own);
 		return (NULL);
 	}
+	/* What it reads of the configuration is what it was accepted with,
+	 * whatever a reload does meanwhile. */
 	c->snap = snapshot_hold(server_snapshot(srv));
+	cfg = c->snap->cfg;
 	if (tls) {
 		if (transport_tls(&c->t, fd, c->snap->tls_ctx) == -1) {
 			snapshot_release(c->snap);

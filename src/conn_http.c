@@ -102,7 +102,7 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 	if (n > 0 && buf_append(&c->wire, reply, (size_t)n) == -1)
 		log_warnx("#%" PRIu64 " %d answer dropped: no room", c->id,
 		    status);
-	conn_enter(c, CONN_HTTP_ERROR, c->srv->cfg->close_timeout);
+	conn_enter(c, CONN_HTTP_ERROR, c->snap->cfg->close_timeout);
 }
 
 void
@@ -115,7 +115,7 @@ void
 conn_refuse(struct conn *c, const char *why)
 {
 	struct server *srv = c->srv;
-	const struct config *cfg = srv->cfg;
+	const struct config *cfg = c->snap->cfg;
 	ev_tstamp now = ev_now(srv->loop);
 	char buf[160];
 
@@ -148,8 +148,8 @@ trusted_peer(const struct conn *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->srv->ntrusted; i++)
-		if (netaddr_cidr_match(&c->srv->trusted[i],
+	for (i = 0; i < c->snap->gen->ntrusted; i++)
+		if (netaddr_cidr_match(&c->snap->gen->trusted[i],
 		    (const struct sockaddr *)&c->peer_sa))
 			return (true);
 	return (false);
@@ -167,7 +167,7 @@ count_under(struct conn *c, const char *addr)
 	if (conntab_key_text(addr, key) == -1)
 		conntab_key_sockaddr((const struct sockaddr *)&c->peer_sa,
 		    key);
-	return (quota_conn_readdress(c->srv->quota, c->srv->cfg, key,
+	return (quota_conn_readdress(c->srv->quota, c->snap->cfg, key,
 	    &c->lim));
 }
 
@@ -179,8 +179,8 @@ count_under(struct conn *c, const char *addr)
 static const char *
 front_door_peer(struct conn *c, const struct http_request *req)
 {
-	struct server *srv = c->srv;
-	const struct config *cfg = srv->cfg;
+	const struct snapshot *snap = c->snap;
+	const struct config *cfg = snap->cfg;
 	char addr[NETADDR_STRLEN];
 	bool https = false;
 	int h;
@@ -190,7 +190,8 @@ front_door_peer(struct conn *c, const struct http_request *req)
 	/* One header family only: a client's own header of the other
 	 * family passes the proxy untouched (nginx's real_ip_header). */
 	if (netaddr_client(req, cfg->trust_forwarded ? NETADDR_FORWARDED :
-	    NETADDR_XFF, srv->trusted, srv->ntrusted, addr, sizeof(addr),
+	    NETADDR_XFF, snap->gen->trusted, snap->gen->ntrusted, addr,
+	    sizeof(addr),
 	    &https) == -1)
 		return (count_under(c, c->peer_addr));
 	/* TLS ended at the proxy: the browser's Origin says https. */
@@ -237,7 +238,7 @@ reached_over_loopback(const struct conn *c)
 static const struct target *
 front_door_target(struct conn *c, const struct handshake *hs)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct config *cfg = c->snap->cfg;
 	const struct target *t = frontdoor_route(cfg, hs->path, hs->path_len);
 	const struct tokens *tokens = snapshot_tokens(c->snap);
 	const char *dest;
@@ -269,7 +270,7 @@ static int
 negotiate_deflate(struct conn *c, const struct http_request *req, char *ext,
     size_t extlen)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct config *cfg = c->snap->cfg;
 	struct pmd_config pc = { cfg->deflate, cfg->deflate_level, 15, false };
 	struct pmd_params params;
 	char answer[PMD_ANSWER_MAX];
@@ -375,7 +376,7 @@ static int
 extra_headers(struct conn *c, char *buf, size_t len, const char *own,
     const char **out)
 {
-	const char *user = c->srv->cfg->headers;
+	const char *user = c->snap->cfg->headers;
 	int n;
 
 	*out = own;
@@ -421,7 +422,7 @@ static const char help_text[] =
 static void
 serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct config *cfg = c->snap->cfg;
 	struct static_file f;
 	char head[ANSWER_MAX], extra[ANSWER_MAX], location[1024], why[1200];
 	const char *own, *end;
@@ -460,7 +461,7 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 		    REFUSE_INFO);
 		return;
 	}
-	status = static_open(c->srv->static_root, req->target, plen, &f,
+	status = static_open(c->snap->gen->static_root, req->target, plen, &f,
 	    location, sizeof(location));
 	if (status == 301) {
 		snprintf(extra, sizeof(extra), "Location: %s\r\n", location);
@@ -510,7 +511,7 @@ static int
 read_head(struct conn *c, struct http_request *req)
 {
 	const char *data = (const char *)buf_data(&c->rx);
-	size_t len = buf_len(&c->rx), max = c->srv->cfg->max_header;
+	size_t len = buf_len(&c->rx), max = c->snap->cfg->max_header;
 	char why[100];
 	int r, n;
 
@@ -541,7 +542,7 @@ read_head(struct conn *c, struct http_request *req)
 void
 conn_try_handshake(struct conn *c)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct config *cfg = c->snap->cfg;
 	struct http_header hdrs[MAX_HEADERS];
 	struct http_request req;
 	struct handshake hs;
@@ -650,6 +651,8 @@ conn_try_handshake(struct conn *c)
 	breq.remote_user = c->user;
 	breq.conn_id = c->id;
 	breq.tls = c->tls;
+	breq.srv = c->srv;
+	breq.cfg = c->snap->cfg;
 	if (c->tls && (n = transport_tls_peer(&c->t, &dn)) != 0) {
 		if (n == -1) {
 			conn_http_error(c, 500, "cannot read the client "
@@ -660,7 +663,7 @@ conn_try_handshake(struct conn *c)
 		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
 	}
 	c->lines = target->lines;
-	ws_recv_init(&c->recv, c->srv->cfg->max_message,
+	ws_recv_init(&c->recv, c->snap->cfg->max_message,
 	    c->proto == HS_PROTO_BASE64 ? WS_RECV_BASE64 : WS_RECV_RAW,
 	    c->lines, c->pmd != NULL ? &c->pmd->inf : NULL,
 	    c->pmd != NULL && c->pmd->params.client_no_context_takeover);

@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "log.h"
 #include "server.h"
+#include "snapshot.h"
 #include "conn_int.h"
 
 void
@@ -50,7 +51,7 @@ conn_begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
 
 	if (c->close_queued || c->client_done || c->state == CONN_CLOSING)
 		return;
-	conn_enter(c, CONN_CLOSING, c->srv->cfg->close_timeout);
+	conn_enter(c, CONN_CLOSING, c->snap->cfg->close_timeout);
 	c->close_code = code;
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
 	if (c->closed_by == NULL)
@@ -99,5 +100,5 @@ conn_client_finish(struct conn *c)
 	}
 	/* Bound the time the backend gets to take the rest. */
 	if (c->state == CONN_OPEN)
-		conn_enter(c, CONN_CLOSING, c->srv->cfg->close_timeout);
+		conn_enter(c, CONN_CLOSING, c->snap->cfg->close_timeout);
 }

@@ -17,6 +17,7 @@
 #include "utf8.h"
 #include "log.h"
 #include "server.h"
+#include "snapshot.h"
 #include "conn_int.h"
 
 static int	compress_frame(struct conn *, const uint8_t *, size_t);

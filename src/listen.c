@@ -114,8 +114,8 @@ static void
 resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)revents;
-	(void)w;
-	listen_start(ev_userdata(loop));
+	(void)loop;
+	listen_start(w->data);
 }
 
 static void
@@ -382,6 +382,7 @@ listen_open(struct server *srv, char *err, size_t errlen)
 	int rc;
 
 	ev_init(&resume_timer, resume_cb);
+	resume_timer.data = srv;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		fd_limit = (long)rl.rlim_cur;
 	programs = target_is_program(&srv->cfg->connect);

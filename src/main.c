@@ -18,10 +18,9 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "netaddr.h"
-#include "origin.h"
 #include "tokenfile.h"
 #include "config.h"
+#include "generation.h"
 #include "quota.h"
 #include "listen.h"
 #include "log.h"
@@ -30,60 +29,22 @@
 #include "snapshot.h"
 #include "worker.h"
 
-/*
- * --trust-proxy, --origin, --server-name and --token-file, checked before
- * anything runs.
- */
+/* --token-file: its watch is the server's, for as long as it runs. */
 static int
-front_door_setup(const struct config *cfg, struct server *srv, char *err,
+token_setup(const struct config *cfg, struct server *srv, char *err,
     size_t errlen)
 {
-	size_t i, n = 0;
-
-	for (i = 0; cfg->origins != NULL && cfg->origins[i] != NULL; i++)
-		if (!origin_pattern_valid(cfg->origins[i])) {
-			snprintf(err, errlen, "bad --origin '%s': expected "
-			    "scheme://host[:port], host or *.domain",
-			    cfg->origins[i]);
-			return (-1);
-		}
-	for (i = 0; cfg->server_names != NULL && cfg->server_names[i] != NULL;
-	    i++)
-		if (!origin_name_valid(cfg->server_names[i])) {
-			snprintf(err, errlen, "bad --server-name '%s': "
-			    "expected a host name, *.domain or *",
-			    cfg->server_names[i]);
-			return (-1);
-		}
-	while (cfg->trust_proxy != NULL && cfg->trust_proxy[n] != NULL)
-		n++;
-	if (n > 0) {
-		if ((srv->trusted = calloc(n, sizeof(*srv->trusted))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
-		for (i = 0; i < n; i++)
-			if (netaddr_cidr_parse(cfg->trust_proxy[i],
-			    &srv->trusted[i]) == -1) {
-				snprintf(err, errlen, "bad --trust-proxy '%s': "
-				    "expected an address or ADDR/BITS",
-				    cfg->trust_proxy[i]);
-				return (-1);
-			}
-		srv->ntrusted = n;
+	if (cfg->token_file == NULL)
+		return (0);
+	if ((srv->tokenfile = calloc(1, sizeof(*srv->tokenfile))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
 	}
-	if (cfg->token_file != NULL) {
-		if ((srv->tokenfile = calloc(1, sizeof(*srv->tokenfile))) ==
-		    NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
-		if (tokenfile_open(srv->tokenfile, cfg->token_file, err,
-		    errlen) == -1) {
-			free(srv->tokenfile);
-			srv->tokenfile = NULL;
-			return (-1);
-		}
+	if (tokenfile_open(srv->tokenfile, cfg->token_file, err, errlen) ==
+	    -1) {
+		free(srv->tokenfile);
+		srv->tokenfile = NULL;
+		return (-1);
 	}
 	return (0);
 }
@@ -95,8 +56,7 @@ server_free(struct server *srv)
 {
 	snapshot_release(srv->snap);
 	srv->snap = NULL;
-	free(srv->static_root);
-	free(srv->trusted);
+	srv->cfg = NULL;
 	if (srv->tokenfile != NULL) {
 		tokenfile_free(srv->tokenfile);
 		free(srv->tokenfile);
@@ -181,28 +141,28 @@ stdio_open(void)
 /*
  * Everything the configuration names, loaded or checked before a socket is
  * bound: a configuration that cannot work is exit status 2, never a server
- * that says "listening" and answers 500.  Returns 0 or -1 with err.
+ * that says "listening" and answers 500.  The first generation takes cfg's
+ * contents.  Returns 0 or -1 with err.
  */
 static int
 server_setup(struct config *cfg, struct server *srv, char *err,
     size_t errlen)
 {
+	struct generation *gen;
+	struct snapshot *snap;
 
-	srv->cfg = cfg;
-	if (preflight_check(cfg, err, errlen) == -1)
+	if ((gen = generation_new(cfg, err, errlen)) == NULL)
 		return (-1);
-	if (cfg->static_dir != NULL &&
-	    (srv->static_root = realpath(cfg->static_dir, NULL)) == NULL) {
-		snprintf(err, errlen, "--static %s: %s", cfg->static_dir,
-		    strerror(errno));
-		return (-1);
-	}
 	/* Certificates, users and tokens: problems are configuration
 	 * errors, found now. */
-	if (front_door_setup(cfg, srv, err, errlen) != 0 ||
-	    (srv->snap = snapshot_load(cfg, srv->tokenfile, err,
-	    errlen)) == NULL)
+	if (token_setup(&gen->cfg, srv, err, errlen) == -1 ||
+	    (snap = snapshot_load(gen, srv->tokenfile, err, errlen)) ==
+	    NULL) {
+		generation_release(gen);
 		return (-1);
+	}
+	generation_release(gen);	/* snap holds it */
+	server_install(srv, snap);
 	return (0);
 }
 
@@ -234,16 +194,17 @@ main(int argc, char **argv)
 	/* A peer that resets must cost one connection, never the process. */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Read again on SIGHUP, with the --config file. */
+	srv.argc = argc;
+	srv.argv = argv;
 	if (server_setup(&cfg, &srv, err, sizeof(err)) == -1) {
 		fprintf(stderr, "wsbridge: %s\n", err);
 		server_free(&srv);
-		config_free(&cfg);
 		return (2);
 	}
-	if (cfg.check_only) {
-		preflight_print(&cfg, stdout);
+	if (srv.cfg->check_only) {
+		preflight_print(srv.cfg, stdout);
 		server_free(&srv);
-		config_free(&cfg);
 		return (0);
 	}
 	if ((rc = listen_open(&srv, err, sizeof(err))) != 0) {
@@ -252,30 +213,26 @@ main(int argc, char **argv)
 		else
 			log_errx("%s", err);
 		server_free(&srv);
-		config_free(&cfg);
 		return (rc == -2 ? 2 : 1);
 	}
-	warn_hijacking(&cfg, &srv);
+	warn_hijacking(srv.cfg, &srv);
 	/* Before any worker is forked: they all count in it. */
-	if ((srv.quota = quota_new(&cfg, err, sizeof(err))) == NULL) {
+	if ((srv.quota = quota_new(srv.cfg, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		listen_close(&srv);
 		server_free(&srv);
-		config_free(&cfg);
 		return (1);
 	}
-	if ((rc = privileges_drop(&cfg, err, sizeof(err))) != 0) {
+	if ((rc = privileges_drop(srv.cfg, err, sizeof(err))) != 0) {
 		log_errx("%s", err);
 		listen_close(&srv);
 		quota_free(srv.quota);
 		server_free(&srv);
-		config_free(&cfg);
 		return (rc);
 	}
-	rc = cfg.workers > 1 ? master_run(&srv) : worker_run(&srv);
+	rc = srv.cfg->workers > 1 ? master_run(&srv) : worker_run(&srv);
 	quota_free(srv.quota);
 	server_free(&srv);
 	buf_pool_drain();
-	config_free(&cfg);
 	return (rc);
 }

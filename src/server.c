@@ -1,13 +1,17 @@
 /*
  * server.c - what belongs to one process's server object rather than to a
- * connection: the current reloadable snapshot, and telling a draining
- * server when its last connection and program are gone.  Called from
- * below (connections, programs); it calls nothing above it.
+ * connection: the current reloadable snapshot and its configuration
+ * generation, and telling a draining server when its last connection and
+ * program are gone.  Called from below (connections, programs); it calls
+ * nothing above it.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include <ev.h>
 
+#include "generation.h"
+#include "log.h"
 #include "server.h"
 #include "snapshot.h"
 #include "tokenfile.h"
@@ -20,16 +24,85 @@ server_conn_gone(struct server *srv)
 }
 
 void
-server_reload(struct server *srv, unsigned parts, bool quiet)
+server_install(struct server *srv, struct snapshot *snap)
 {
+	struct snapshot *old = srv->snap;
+
+	/* Connections hold their own references: nothing they read goes. */
+	srv->snap = snap;
+	srv->cfg = snap->cfg;
+	srv->static_root = snap->gen->static_root;
+	srv->trusted = snap->gen->trusted;
+	srv->ntrusted = snap->gen->ntrusted;
+	snapshot_release(old);
+}
+
+/*
+ * The command line and --config file parsed and checked again, as the
+ * next generation; NULL (logged, as role says) when it cannot work.
+ */
+static struct generation *
+config_load(struct server *srv, enum server_role role)
+{
+	const struct config *cur = srv->cfg;
+	struct generation *g;
+	struct config fresh;
+	char err[512], changed[160];
+
+	if (config_reparse(&fresh, srv->argc, srv->argv, err,
+	    sizeof(err)) == -1)
+		goto refused;
+	if (generation_keep_restart(&fresh, cur, changed,
+	    sizeof(changed)) == -1) {
+		config_free(&fresh);
+		snprintf(err, sizeof(err), "out of memory");
+		goto refused;
+	}
+	/* It takes fresh, good or bad. */
+	if ((g = generation_new(&fresh, err, sizeof(err))) == NULL)
+		goto refused;
+	if (changed[0] != '\0' && role != SERVER_WORKER)
+		log_warnx("SIGHUP: %s changed: kept as it was until a "
+		    "restart", changed);
+	return (g);
+
+refused:
+	config_free(&fresh);
+	/* Under a master, the master said so already. */
+	if (role == SERVER_WORKER)
+		log_debug("SIGHUP: configuration refused, keeping the old "
+		    "one: %s", err);
+	else
+		log_warnx("SIGHUP: configuration refused, keeping the old "
+		    "one: %s", err);
+	return (NULL);
+}
+
+void
+server_reload(struct server *srv, unsigned parts, enum server_role role)
+{
+	struct generation *cur = srv->snap->gen, *gen = NULL;
 	struct snapshot *fresh;
 
-	if ((fresh = snapshot_reload(srv->snap, srv->cfg, srv->tokenfile,
-	    parts, quiet)) == NULL)
+	/* Without a new configuration the snapshot keeps the current one. */
+	if ((parts & SNAPSHOT_CONFIG) == 0 ||
+	    (gen = config_load(srv, role)) == NULL)
+		gen = generation_hold(cur);
+	if ((fresh = snapshot_reload(srv->snap, gen, srv->tokenfile, parts,
+	    role == SERVER_MASTER)) == NULL) {
+		generation_release(gen);
 		return;
-	/* Connections hold their own references: nothing they read goes. */
-	snapshot_release(srv->snap);
-	srv->snap = fresh;
+	}
+	if (gen != cur) {
+		generation_succeed(cur, gen);
+		log_set_level(gen->cfg.log_level);
+		log_set_time(gen->cfg.log_time);
+		if (role != SERVER_WORKER)
+			log_info("SIGHUP: configuration %u loaded",
+			    gen->number);
+	}
+	generation_release(gen);	/* fresh holds it */
+	server_install(srv, fresh);
 }
 
 struct snapshot *
@@ -37,6 +110,6 @@ server_snapshot(struct server *srv)
 {
 	if (srv->tokenfile != NULL &&
 	    tokenfile_changed(srv->tokenfile, ev_now(srv->loop)))
-		server_reload(srv, SNAPSHOT_TOKENS, false);
+		server_reload(srv, SNAPSHOT_TOKENS, SERVER_ALONE);
 	return (srv->snap);
 }

@@ -1,8 +1,9 @@
 /*
  * snapshot.c - the reloadable state as reference-counted snapshots: built
- * at start-up, rebuilt part by part on SIGHUP (or a token file's change),
- * freed by whoever drops the last reference.  Single-threaded: only the
- * event loop's thread takes or drops references.
+ * at start-up, rebuilt part by part on SIGHUP (or a token file's change)
+ * around the configuration generation current then, freed by whoever
+ * drops the last reference.  Single-threaded: only the event loop's thread
+ * takes or drops references.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,9 +66,10 @@ tokens_release(struct snapshot_tokens *t)
 }
 
 struct snapshot *
-snapshot_load(const struct config *cfg, struct tokenfile *tf, char *err,
+snapshot_load(struct generation *gen, struct tokenfile *tf, char *err,
     size_t errlen)
 {
+	const struct config *cfg = &gen->cfg;
 	struct snapshot *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -75,6 +77,8 @@ snapshot_load(const struct config *cfg, struct tokenfile *tf, char *err,
 		return (NULL);
 	}
 	s->refs = 1;
+	s->gen = generation_hold(gen);
+	s->cfg = cfg;
 	/* Certificate problems are configuration errors: found now. */
 	if (cfg->tls_cert != NULL &&
 	    (s->tls_ctx = tls_ctx_new(cfg, err, errlen)) == NULL)
@@ -92,9 +96,10 @@ err:
 }
 
 struct snapshot *
-snapshot_reload(const struct snapshot *cur, const struct config *cfg,
+snapshot_reload(const struct snapshot *cur, struct generation *gen,
     struct tokenfile *tf, unsigned parts, bool quiet)
 {
+	const struct config *cfg = &gen->cfg;
 	struct snapshot *s;
 	char err[256];
 
@@ -103,6 +108,8 @@ snapshot_reload(const struct snapshot *cur, const struct config *cfg,
 		return (NULL);
 	}
 	s->refs = 1;
+	s->gen = generation_hold(gen);
+	s->cfg = cfg;
 	if ((parts & SNAPSHOT_TLS) && cur->tls_ctx != NULL) {
 		if ((s->tls_ctx = tls_ctx_new(cfg, err, sizeof(err))) != NULL) {
 			if (!quiet)
@@ -156,5 +163,6 @@ snapshot_release(struct snapshot *s)
 	SSL_CTX_free(s->tls_ctx);
 	users_release(s->users);
 	tokens_release(s->tokens);
+	generation_release(s->gen);
 	free(s);
 }

@@ -1,10 +1,12 @@
 /*
- * snapshot.h - what SIGHUP reloads (the --basic-auth users, the --token-file
- * table, the TLS context) as one reference-counted snapshot.  The server
- * holds the current one and each connection pins the one current when it
- * was accepted, so a reload never frees what a live connection reads.  A
- * part that is not reloaded, or fails to load, is shared with the snapshot
- * before.
+ * snapshot.h - what SIGHUP reloads (the configuration generation, the
+ * --basic-auth users, the --token-file table, the TLS context) as one
+ * reference-counted snapshot.  The server holds the current one and each
+ * connection pins the one current when it was accepted, so a reload never
+ * frees what a live connection reads, and a connection reads its own
+ * configuration through its snapshot (s->cfg), never through the server.
+ * A part that is not reloaded, or fails to load, is shared with the
+ * snapshot before.
  */
 #ifndef WSB_SNAPSHOT_H
 #define WSB_SNAPSHOT_H
@@ -13,13 +15,16 @@
 
 #include "auth.h"
 #include "config.h"
+#include "generation.h"
 #include "tokenfile.h"
 #include "tokens.h"
 
 #define SNAPSHOT_TLS	0x1
 #define SNAPSHOT_USERS	0x2
 #define SNAPSHOT_TOKENS	0x4
-#define SNAPSHOT_ALL	(SNAPSHOT_TLS | SNAPSHOT_USERS | SNAPSHOT_TOKENS)
+#define SNAPSHOT_CONFIG	0x8	/* the --config file and command line */
+#define SNAPSHOT_ALL	(SNAPSHOT_TLS | SNAPSHOT_USERS | SNAPSHOT_TOKENS | \
+			    SNAPSHOT_CONFIG)
 
 struct snapshot_users {
 	unsigned	refs;		/* snapshots sharing it */
@@ -33,28 +38,33 @@ struct snapshot_tokens {
 
 struct snapshot {
 	unsigned	refs;		/* the server's, one per connection */
+	struct generation *gen;		/* the configuration, held */
+	const struct config *cfg;	/* &gen->cfg: what a connection
+					   accepted with this snapshot reads */
 	SSL_CTX		*tls_ctx;	/* without --tls-cert: NULL */
 	struct snapshot_users *users;	/* without --basic-auth: NULL */
 	struct snapshot_tokens *tokens;	/* without --token-file: NULL */
 };
 
 /*
- * snapshot_load(cfg, tf, err, errlen): every part read at start-up, the
- * token table through tf (opened by the caller).  Returns a snapshot with
- * one reference, or NULL with a one-line reason in err: a configuration
- * error.
+ * snapshot_load(gen, tf, err, errlen): every part read at start-up for
+ * generation gen (held from now on), the token table through tf (opened by
+ * the caller).  Returns a snapshot with one reference, or NULL with a
+ * one-line reason in err: a configuration error.
  */
-struct snapshot *snapshot_load(const struct config *, struct tokenfile *,
+struct snapshot *snapshot_load(struct generation *, struct tokenfile *,
 	    char *, size_t);
 
 /*
- * snapshot_reload(cur, cfg, tf, parts, quiet): a new snapshot with the
- * SNAPSHOT_* parts read again and the others shared with cur.  A part that
- * fails to load is logged (unless quiet) and cur's kept.  Returns it with
- * one reference, or NULL (logged) when memory is short: keep cur then.
+ * snapshot_reload(cur, gen, tf, parts, quiet): a new snapshot for
+ * generation gen (cur's, or the one replacing it; held from now on) with
+ * the SNAPSHOT_TLS, _USERS and _TOKENS parts in parts read again, as gen
+ * says, and the others shared with cur.  A part that fails to load is
+ * logged (unless quiet) and cur's kept.  Returns it with one reference, or
+ * NULL (logged) when memory is short: keep cur then.
  */
 struct snapshot *snapshot_reload(const struct snapshot *,
-	    const struct config *, struct tokenfile *, unsigned, bool);
+	    struct generation *, struct tokenfile *, unsigned, bool);
 
 /* snapshot_hold(s): one more reference to s; returns s. */
 struct snapshot *snapshot_hold(struct snapshot *);

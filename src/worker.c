@@ -34,7 +34,10 @@
 
 #define RESPAWN_DELAY	1.0	/* after a worker that died young */
 
+struct ctl;
+
 struct worker {
+	struct ctl	*ctl;		/* the master's */
 	pid_t		pid;
 	int		slot;		/* its counts (quota.h), or -1 */
 	ev_child	child;
@@ -42,53 +45,82 @@ struct worker {
 	ev_timer	respawn;
 };
 
-/* Per process: the master's or the worker's watchers. */
-static ev_signal sig_term, sig_int, sig_hup;
-static ev_timer drain_timer;
-static ev_tstamp first_signal;
-static struct worker *workers;
-static unsigned nworkers;
-static bool stopping;
+/*
+ * One process's signal watchers and what they act on: the master's or a
+ * worker's, on the stack of master_run() or worker_run().  Each watcher's
+ * data points back at it.
+ */
+struct ctl {
+	struct server	*srv;
+	ev_signal	term, intr, hup;
+	ev_timer	drain;		/* the worker's shutdown grace */
+	ev_tstamp	first_signal;	/* the worker's first TERM/INT */
+	struct worker	*workers;	/* the master's, nworkers of them */
+	unsigned	nworkers;
+	bool		stopping;	/* the master is stopping */
+};
 
 static void
-drain_over(struct ev_loop *loop)
+ctl_init(struct ctl *ctl, struct server *srv, void (*stop)(struct ev_loop *,
+    ev_signal *, int), void (*hup)(struct ev_loop *, ev_signal *, int))
 {
-	struct server *srv = ev_userdata(loop);
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->srv = srv;
+	ev_signal_init(&ctl->term, stop, SIGTERM);
+	ev_signal_init(&ctl->intr, stop, SIGINT);
+	ev_signal_init(&ctl->hup, hup, SIGHUP);
+	ctl->term.data = ctl->intr.data = ctl->hup.data = ctl;
+	ev_signal_start(srv->loop, &ctl->term);
+	ev_signal_start(srv->loop, &ctl->intr);
+	ev_signal_start(srv->loop, &ctl->hup);
+}
 
+static void
+ctl_stop_signals(struct ctl *ctl)
+{
+	ev_signal_stop(ctl->srv->loop, &ctl->term);
+	ev_signal_stop(ctl->srv->loop, &ctl->intr);
+	ev_signal_stop(ctl->srv->loop, &ctl->hup);
+}
+
+static void
+drain_over(struct server *srv)
+{
 	while (srv->conns != NULL)
 		conn_abort(srv->conns);
-	backend_proc_kill_all();
-	ev_break(loop, EVBREAK_ALL);
+	backend_proc_kill_all(srv);
+	ev_break(srv->loop, EVBREAK_ALL);
 }
 
 static void
 drain_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct server *srv = ev_userdata(loop);
+	struct server *srv = ((struct ctl *)w->data)->srv;
 
-	(void)w;
+	(void)loop;
 	(void)revents;
 	log_info("shutdown grace period over: dropping %u connection(s), "
 	    "%u program(s)", srv->nconns, srv->norphans);
-	drain_over(loop);
+	drain_over(srv);
 }
 
 static void
 worker_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	struct server *srv = ev_userdata(loop);
+	struct ctl *ctl = w->data;
+	struct server *srv = ctl->srv;
 	struct conn *c, *next;
 
 	(void)revents;
 	if (srv->draining) {
 		/* The same signal often comes twice (terminal and master). */
-		if (ev_now(loop) - first_signal < 1.0)
+		if (ev_now(loop) - ctl->first_signal < 1.0)
 			return;
 		log_info("signal %d again: exiting now", w->signum);
-		drain_over(loop);
+		drain_over(srv);
 		return;
 	}
-	first_signal = ev_now(loop);
+	ctl->first_signal = ev_now(loop);
 	log_info("signal %d: shutting down, %u connection(s) open",
 	    w->signum, srv->nconns);
 	srv->draining = true;
@@ -101,19 +133,24 @@ worker_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	ev_timer_init(&drain_timer, drain_timeout_cb, srv->cfg->shutdown_grace,
+	ev_timer_init(&ctl->drain, drain_timeout_cb, srv->cfg->shutdown_grace,
 	    0.);
-	ev_timer_start(loop, &drain_timer);
+	ctl->drain.data = ctl;
+	ev_timer_start(loop, &ctl->drain);
 }
 
-/* SIGHUP: certificate and key, users and tokens read again for new
- * connections; open ones keep the snapshot they started with. */
+/* SIGHUP: the configuration, certificate and key, users and tokens read
+ * again for new connections; open ones keep the snapshot they started
+ * with.  Under a master, which has checked the configuration already. */
 static void
 worker_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	(void)w;
+	struct server *srv = ((struct ctl *)w->data)->srv;
+
+	(void)loop;
 	(void)revents;
-	server_reload(ev_userdata(loop), SNAPSHOT_ALL, false);
+	server_reload(srv, SNAPSHOT_ALL, srv->cfg->workers > 1 ?
+	    SERVER_WORKER : SERVER_ALONE);
 }
 
 /*
@@ -147,6 +184,7 @@ int
 worker_run(struct server *srv)
 {
 	struct ev_loop *loop;
+	struct ctl ctl;
 	int slot;
 
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
@@ -154,7 +192,6 @@ worker_run(struct server *srv)
 		return (1);
 	}
 	srv->loop = loop;
-	ev_set_userdata(loop, srv);
 	/* What a program leaves behind when it exits is reparented to us,
 	 * not to init: the loop reaps it, so its process group is seen to
 	 * empty (backend_proc.c). */
@@ -172,24 +209,20 @@ worker_run(struct server *srv)
 		log_errx("cannot start the resolver");
 		return (1);
 	}
-	ev_signal_init(&sig_term, worker_stop_cb, SIGTERM);
-	ev_signal_init(&sig_int, worker_stop_cb, SIGINT);
-	ev_signal_init(&sig_hup, worker_hup_cb, SIGHUP);
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
-	ev_signal_start(loop, &sig_hup);
-	if (srv->cfg->basic_auth != NULL && auth_setup(srv) == -1)
+	ctl_init(&ctl, srv, worker_stop_cb, worker_hup_cb);
+	ev_init(&ctl.drain, drain_timeout_cb);
+	if (srv->cfg->basic_auth != NULL && auth_setup(srv) == -1) {
+		ctl_stop_signals(&ctl);
 		return (1);
+	}
 	listen_start(srv);
 
 	ev_run(loop, 0);
 
-	ev_timer_stop(loop, &drain_timer);
-	ev_signal_stop(loop, &sig_term);
-	ev_signal_stop(loop, &sig_int);
-	ev_signal_stop(loop, &sig_hup);
+	ev_timer_stop(loop, &ctl.drain);
+	ctl_stop_signals(&ctl);
 	resolve_fini();
-	backend_proc_kill_all();
+	backend_proc_kill_all(srv);
 	listen_close(srv);
 	authpool_free(srv->authpool);
 	srv->authpool = NULL;
@@ -207,22 +240,23 @@ worker_run(struct server *srv)
 static void	worker_child_cb(struct ev_loop *, ev_child *, int);
 
 static void
-master_forget_watchers(struct ev_loop *loop)
+master_forget_watchers(struct ctl *ctl)
 {
+	struct ev_loop *loop = ctl->srv->loop;
 	unsigned i;
 
-	ev_signal_stop(loop, &sig_term);
-	ev_signal_stop(loop, &sig_int);
-	ev_signal_stop(loop, &sig_hup);
-	for (i = 0; i < nworkers; i++) {
-		ev_child_stop(loop, &workers[i].child);
-		ev_timer_stop(loop, &workers[i].respawn);
+	ctl_stop_signals(ctl);
+	for (i = 0; i < ctl->nworkers; i++) {
+		ev_child_stop(loop, &ctl->workers[i].child);
+		ev_timer_stop(loop, &ctl->workers[i].respawn);
 	}
 }
 
 static int
-worker_spawn(struct server *srv, struct worker *w)
+worker_spawn(struct worker *w)
 {
+	struct ctl *ctl = w->ctl;
+	struct server *srv = ctl->srv;
 	struct ev_loop *loop = srv->loop;
 	pid_t pid;
 	int slot;
@@ -240,10 +274,10 @@ worker_spawn(struct server *srv, struct worker *w)
 	if (pid == 0) {
 		/* The child: the master's watchers are not ours. */
 		ev_loop_fork(loop);
-		master_forget_watchers(loop);
-		free(workers);
-		workers = NULL;
-		nworkers = 0;
+		master_forget_watchers(ctl);
+		free(ctl->workers);
+		ctl->workers = NULL;
+		ctl->nworkers = 0;
 		log_set_tag(getpid());
 		quota_slot_enter(srv->quota, slot);
 		exit(worker_run(srv));
@@ -264,7 +298,7 @@ respawn_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	    offsetof(struct worker, respawn));
 
 	(void)revents;
-	if (!stopping && worker_spawn(ev_userdata(loop), w) == -1)
+	if (!w->ctl->stopping && worker_spawn(w) == -1)
 		ev_timer_start(loop, t);	/* try again later */
 }
 
@@ -273,7 +307,8 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 {
 	struct worker *w = (struct worker *)(void *)((char *)c -
 	    offsetof(struct worker, child));
-	struct server *srv = ev_userdata(loop);
+	struct ctl *ctl = w->ctl;
+	struct server *srv = ctl->srv;
 	struct quota_counts gone;
 	unsigned i, alive = 0;
 
@@ -287,7 +322,7 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 	if (gone.conns > 0 || gone.forks > 0)
 		log_info("worker %d gone: %u connection(s) and %u program(s) "
 		    "no longer counted", c->rpid, gone.conns, gone.forks);
-	if (!stopping) {
+	if (!ctl->stopping) {
 		if (WIFSIGNALED(c->rstatus))
 			log_warnx("worker %d killed by signal %d%s: restarting",
 			    c->rpid, WTERMSIG(c->rstatus),
@@ -297,12 +332,12 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 			    "restarting", c->rpid, WEXITSTATUS(c->rstatus));
 		if (ev_now(loop) - w->started < RESPAWN_DELAY)
 			ev_timer_start(loop, &w->respawn);
-		else if (worker_spawn(ev_userdata(loop), w) == -1)
+		else if (worker_spawn(w) == -1)
 			ev_timer_start(loop, &w->respawn);
 		return;
 	}
-	for (i = 0; i < nworkers; i++)
-		if (workers[i].pid != 0)
+	for (i = 0; i < ctl->nworkers; i++)
+		if (ctl->workers[i].pid != 0)
 			alive++;
 	if (alive == 0)
 		ev_break(loop, EVBREAK_ALL);
@@ -311,27 +346,31 @@ worker_child_cb(struct ev_loop *loop, ev_child *c, int revents)
 static void
 master_signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 {
+	struct ctl *ctl = s->data;
+	struct worker *w;
 	unsigned i, alive = 0;
 
 	(void)revents;
-	/* A worker started later (one replacing a dead one) must not come
-	 * back with the files as they were at start-up; the workers report
-	 * what they load. */
-	if (s->signum == SIGHUP && !stopping)
-		server_reload(ev_userdata(loop), SNAPSHOT_ALL, true);
-	if (s->signum != SIGHUP && !stopping) {
+	/* The configuration is checked here, so a bad one is reported
+	 * once; a worker started later (one replacing a dead one) must not
+	 * come back with the configuration and files as they were at
+	 * start-up.  The workers report the files they load. */
+	if (s->signum == SIGHUP && !ctl->stopping)
+		server_reload(ctl->srv, SNAPSHOT_ALL, SERVER_MASTER);
+	if (s->signum != SIGHUP && !ctl->stopping) {
 		log_info("signal %d: stopping %u worker(s)", s->signum,
-		    nworkers);
-		stopping = true;
+		    ctl->nworkers);
+		ctl->stopping = true;
 	}
-	for (i = 0; i < nworkers; i++) {
-		ev_timer_stop(loop, &workers[i].respawn);
-		if (workers[i].pid != 0) {
-			kill(workers[i].pid, s->signum);
+	for (i = 0; i < ctl->nworkers; i++) {
+		w = &ctl->workers[i];
+		ev_timer_stop(loop, &w->respawn);
+		if (w->pid != 0) {
+			kill(w->pid, s->signum);
 			alive++;
 		}
 	}
-	if (stopping && alive == 0)
+	if (ctl->stopping && alive == 0)
 		ev_break(loop, EVBREAK_ALL);
 }
 
@@ -339,44 +378,42 @@ int
 master_run(struct server *srv)
 {
 	struct ev_loop *loop;
-	unsigned i;
+	struct ctl ctl;
+	unsigned i, n = srv->cfg->workers;
 
 	if ((loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
 		log_errx("cannot initialise the event loop");
 		return (1);
 	}
 	srv->loop = loop;
-	ev_set_userdata(loop, srv);
-	nworkers = srv->cfg->workers;
-	if ((workers = calloc(nworkers, sizeof(*workers))) == NULL) {
+	ctl_init(&ctl, srv, master_signal_cb, master_signal_cb);
+	if ((ctl.workers = calloc(n, sizeof(*ctl.workers))) == NULL) {
 		log_errx("out of memory");
+		ctl_stop_signals(&ctl);
 		return (1);
 	}
-	for (i = 0; i < nworkers; i++) {
-		workers[i].slot = -1;
-		ev_init(&workers[i].child, worker_child_cb);
-		ev_timer_init(&workers[i].respawn, respawn_cb, RESPAWN_DELAY,
-		    0.);
+	ctl.nworkers = n;
+	for (i = 0; i < n; i++) {
+		ctl.workers[i].ctl = &ctl;
+		ctl.workers[i].slot = -1;
+		ev_init(&ctl.workers[i].child, worker_child_cb);
+		ev_timer_init(&ctl.workers[i].respawn, respawn_cb,
+		    RESPAWN_DELAY, 0.);
 	}
-	ev_signal_init(&sig_term, master_signal_cb, SIGTERM);
-	ev_signal_init(&sig_int, master_signal_cb, SIGINT);
-	ev_signal_init(&sig_hup, master_signal_cb, SIGHUP);
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
-	ev_signal_start(loop, &sig_hup);
-	for (i = 0; i < nworkers; i++) {
-		if (worker_spawn(srv, &workers[i]) == -1) {
+	for (i = 0; i < n; i++) {
+		if (worker_spawn(&ctl.workers[i]) == -1) {
 			log_errx("cannot start worker %u", i + 1);
-			master_signal_cb(loop, &sig_term, 0);
+			master_signal_cb(loop, &ctl.term, 0);
 			break;
 		}
 	}
-	log_info("%u workers started", nworkers);
+	log_info("%u workers started", n);
 
 	ev_run(loop, 0);
 
+	ctl_stop_signals(&ctl);
 	listen_close(srv);
-	free(workers);
+	free(ctl.workers);
 	log_info("exiting");
 	return (0);
 }

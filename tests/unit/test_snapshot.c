@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "generation.h"
 #include "snapshot.h"
 #include "unit.h"
 
@@ -33,6 +34,29 @@ has_token(const struct snapshot *s, const char *token, const char *target)
 	if (target == NULL)
 		return (got == NULL);
 	return (got != NULL && strcmp(got, target) == 0);
+}
+
+/*
+ * snapshot_load() for cfg: the snapshot holds a generation of its own
+ * (only the users file of cfg matters here).
+ */
+static struct snapshot *
+load(const struct config *cfg, struct tokenfile *tf, char *err,
+    size_t errlen)
+{
+	struct generation *g;
+	struct snapshot *s;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		abort();
+	g->refs = 1;
+	g->number = 1;
+	if (cfg->basic_auth != NULL &&
+	    (g->cfg.basic_auth = strdup(cfg->basic_auth)) == NULL)
+		abort();
+	s = snapshot_load(g, tf, err, errlen);
+	generation_release(g);
+	return (s);
 }
 
 /* A configuration with users and tokens from the test's directory. */
@@ -67,7 +91,7 @@ test_snapshot_load(void)
 	char err[256] = "";
 
 	setup(&cfg, &tf);
-	s = snapshot_load(&cfg, &tf, err, sizeof(err));
+	s = load(&cfg, &tf, err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -85,7 +109,7 @@ test_snapshot_load(void)
 	/* Without --basic-auth and --token-file: neither part. */
 	free(cfg.basic_auth);
 	cfg.basic_auth = NULL;
-	CHECK((s = snapshot_load(&cfg, NULL, err, sizeof(err))) != NULL);
+	CHECK((s = load(&cfg, NULL, err, sizeof(err))) != NULL);
 	CHECK(snapshot_auth(s) == NULL);
 	CHECK(snapshot_tokens(s) == NULL);
 	snapshot_release(s);
@@ -103,7 +127,7 @@ test_snapshot_load_fails(void)
 	/* A bad users file is a configuration error, with its line. */
 	setup(&cfg, &tf);
 	unit_write("users", "alice:$6$a$aaaa\nbroken\n");
-	CHECK(snapshot_load(&cfg, &tf, err, sizeof(err)) == NULL);
+	CHECK(load(&cfg, &tf, err, sizeof(err)) == NULL);
 	snprintf(want, sizeof(want), "%s/users:2: expected user:hash",
 	    unit_dir);
 	CHECK(strcmp(err, want) == 0);
@@ -112,7 +136,7 @@ test_snapshot_load_fails(void)
 	 * freed again (ASan would see them leak). */
 	unit_write("users", "alice:$6$a$aaaa\n");
 	unlink(unit_path("tokens"));
-	CHECK(snapshot_load(&cfg, &tf, err, sizeof(err)) == NULL);
+	CHECK(load(&cfg, &tf, err, sizeof(err)) == NULL);
 	snprintf(want, sizeof(want), "--token-file %s/tokens: No such file "
 	    "or directory", unit_dir);
 	CHECK(strcmp(err, want) == 0);
@@ -129,7 +153,7 @@ test_snapshot_reload(void)
 
 	log_set_time(LOG_TIME_OFF);
 	setup(&cfg, &tf);
-	CHECK((s1 = snapshot_load(&cfg, &tf, err, sizeof(err))) != NULL);
+	CHECK((s1 = load(&cfg, &tf, err, sizeof(err))) != NULL);
 	if (s1 == NULL)
 		return;
 	unit_write("users", "bob:$6$b$bbbb\ncarol:$6$c$cccc\n");
@@ -137,7 +161,7 @@ test_snapshot_reload(void)
 
 	/* The users only: the tokens are shared, changed or not. */
 	unit_capture_begin();
-	s2 = snapshot_reload(s1, &cfg, &tf, SNAPSHOT_USERS, false);
+	s2 = snapshot_reload(s1, s1->gen, &tf, SNAPSHOT_USERS, false);
 	unit_capture_end(out, sizeof(out));
 	CHECK(s2 != NULL);
 	if (s2 == NULL)
@@ -157,7 +181,7 @@ test_snapshot_reload(void)
 
 	/* Everything: the tokens now, users read again too. */
 	unit_capture_begin();
-	s3 = snapshot_reload(s2, &cfg, &tf, SNAPSHOT_ALL, false);
+	s3 = snapshot_reload(s2, s2->gen, &tf, SNAPSHOT_ALL, false);
 	unit_capture_end(out, sizeof(out));
 	CHECK(s3 != NULL);
 	if (s3 == NULL)
@@ -194,14 +218,14 @@ test_snapshot_reload_fails_keeps_old(void)
 
 	log_set_time(LOG_TIME_OFF);
 	setup(&cfg, &tf);
-	CHECK((s1 = snapshot_load(&cfg, &tf, err, sizeof(err))) != NULL);
+	CHECK((s1 = load(&cfg, &tf, err, sizeof(err))) != NULL);
 	if (s1 == NULL)
 		return;
 	/* A users file broken on its second line, a token file gone. */
 	unit_write("users", "bob:$6$b$bbbb\nbob\n");
 	unlink(unit_path("tokens"));
 	unit_capture_begin();
-	s2 = snapshot_reload(s1, &cfg, &tf, SNAPSHOT_ALL, false);
+	s2 = snapshot_reload(s1, s1->gen, &tf, SNAPSHOT_ALL, false);
 	unit_capture_end(out, sizeof(out));
 	CHECK(s2 != NULL);
 	if (s2 == NULL)
@@ -226,7 +250,7 @@ test_snapshot_reload_fails_keeps_old(void)
 
 	/* Quiet: the same, without a word. */
 	unit_capture_begin();
-	s3 = snapshot_reload(s2, &cfg, &tf, SNAPSHOT_ALL, true);
+	s3 = snapshot_reload(s2, s2->gen, &tf, SNAPSHOT_ALL, true);
 	unit_capture_end(out, sizeof(out));
 	CHECK(s3 != NULL);
 	if (s3 == NULL)
@@ -256,7 +280,7 @@ test_snapshot_refcount(void)
 
 	log_set_level(LOG_WARN);
 	setup(&cfg, &tf);
-	CHECK((cur = snapshot_load(&cfg, &tf, err, sizeof(err))) != NULL);
+	CHECK((cur = load(&cfg, &tf, err, sizeof(err))) != NULL);
 	if (cur == NULL)
 		return;
 	/* Two connections accepted: each pins the current snapshot. */
@@ -270,7 +294,7 @@ test_snapshot_refcount(void)
 	unit_write("users", "dave:$6$d$dddd\n");
 	unit_write("tokens", "four: h.example:4\n");
 	old = cur;
-	cur = snapshot_reload(old, &cfg, &tf, SNAPSHOT_ALL, true);
+	cur = snapshot_reload(old, old->gen, &tf, SNAPSHOT_ALL, true);
 	CHECK(cur != NULL);
 	if (cur == NULL)
 		return;
