@@ -1,0 +1,33 @@
+# Goal: what a hostile client tried against the limits, checks and parsers, and that each attempt that once worked now fails.
+
+load helpers
+
+# req PORT: send stdin to the server, print the status code of its answer.
+req() {
+	wsraw http "$1" --head | head -n 1 | cut -d' ' -f2
+}
+
+@test "--auth-throttle: IPv4 clients seen as ::ffff:a.b.c.d (dual-stack, PROXY TCP6) are throttled one by one, not as one /64" {
+	mkdir -p "$T/www"
+	echo hi >"$T/www/index.html"
+	printf 'alice:%s\n' "$(openssl passwd -6 secret)" >"$T/users"
+	start_wsbridge --listen 127.0.0.1:0,proxy --static "$T/www" \
+	    --basic-auth "$T/users" --auth-throttle 3:60
+	local bad good i
+	bad=$(printf 'alice:wrong' | base64)
+	good=$(printf 'alice:secret' | base64)
+	# from(ADDR, CRED): one request from ADDR as HAProxy on a
+	# dual-stack bind reports it
+	from() {
+		printf 'PROXY TCP6 %s ::ffff:127.0.0.1 4000 80\r\nGET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic %s\r\nConnection: close\r\n\r\n' \
+		    "$1" "$2" | req "$PORT"
+	}
+	for i in 1 2 3; do
+		[ "$(from ::ffff:192.0.2.1 "$bad")" = 401 ]
+	done
+	[ "$(from ::ffff:192.0.2.1 "$bad")" = 429 ]
+	[ "$(from ::ffff:192.0.2.1 "$good")" = 429 ]
+	# another IPv4 client is not blocked with the guesser
+	[ "$(from ::ffff:198.51.100.7 "$good")" = 200 ]
+	[ "$(from ::ffff:192.0.2.2 "$bad")" = 401 ]
+}
