@@ -31,3 +31,18 @@ req() {
 	[ "$(from ::ffff:198.51.100.7 "$good")" = 200 ]
 	[ "$(from ::ffff:192.0.2.2 "$bad")" = 401 ]
 }
+
+@test "--trust-proxy: a client's open quote in X-Forwarded-For does not swallow the address nginx appends (it would pass for the proxy)" {
+	mkdir -p "$T/www"
+	echo hi >"$T/www/index.html"
+	start_wsbridge --listen 127.0.0.1:0 --static "$T/www" \
+	    --trust-proxy 127.0.0.1 --connect 127.0.0.1:1
+	# nginx's $proxy_add_x_forwarded_for: the client's field, then
+	# ", " and the address nginx saw, in one field
+	printf 'GET /index.html HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: "x, 203.0.113.5\r\nConnection: close\r\n\r\n' |
+	    wsraw http "$PORT" >/dev/null
+	wait_for 5 log_has "$T/server.log" " GET /index.html 200 3$"
+	run untimed "$T/server.log"
+	echo "$output"
+	grep -q '^wsbridge: info: #[0-9]* peer=203\.0\.113\.5 GET /index\.html 200 3$' <<<"$output"
+}
