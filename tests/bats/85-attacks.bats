@@ -46,3 +46,29 @@ req() {
 	echo "$output"
 	grep -q '^wsbridge: info: #[0-9]* peer=203\.0\.113\.5 GET /index\.html 200 3$' <<<"$output"
 }
+
+@test "a fast reader of a large --static file does not hold the worker's loop: pings on another connection stay answered" {
+	skip "known: conn_flush_client() calls send_file() until EAGAIN, so a reader that keeps up holds the loop for the whole file"
+	start_backend echo
+	mkdir -p "$T/www"
+	truncate -s 3G "$T/www/big.bin"
+	start_server --static "$T/www"
+	bg reader curl -s -o /dev/null --max-time 8 \
+	    "http://127.0.0.1:$PORT/big.bin"
+	# the longest ping round trip on a WebSocket while the file goes out
+	run timeout 30 "$PY" - "$PORT" "$HELPERS" <<'PYEOF'
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from wsraw import connect_ws
+ws = connect_ws("127.0.0.1", int(sys.argv[1]))
+worst, end = 0.0, time.time() + 4
+while time.time() < end:
+	t = time.time()
+	ok, _ = ws.ping_sync(b"p", timeout=10)
+	worst = max(worst, time.time() - t if ok else 10)
+	time.sleep(0.01)
+print("worst_ms=%d" % (worst * 1000))
+PYEOF
+	echo "$output"
+	[ "${output#worst_ms=}" -lt 250 ]
+}
