@@ -244,7 +244,9 @@ node_addr(const char *v, size_t n, struct ip *ip)
 /*
  * split_next(s, len, pos, sep, e, elen): the next non-empty element of s
  * separated by sep outside quoted strings, OWS trimmed.  Returns 1, 0 at the
- * end, or -1 for an unterminated quoted string.
+ * end, or -1 for an unterminated quoted string: that element is bad, and
+ * *pos goes past the first sep after its start, so that what a proxy
+ * appended to a client's open quote is still split off and read.
  */
 static int
 split_next(const char *s, size_t len, size_t *pos, char sep, const char **e,
@@ -265,14 +267,18 @@ split_next(const char *s, size_t len, size_t *pos, char sep, const char **e,
 		for (; i < len; i++) {
 			if (quoted && s[i] == '\\') {
 				if (++i >= len)
-					return (-1);
+					break;
 			} else if (s[i] == '"')
 				quoted = !quoted;
 			else if (!quoted && s[i] == sep)
 				break;
 		}
-		if (quoted)
+		if (quoted) {
+			for (i = start; i < len && s[i] != sep; i++)
+				;
+			*pos = i < len ? i + 1 : len;
 			return (-1);
+		}
 		end = i;
 		while (end > start && is_ows(s[end - 1]))
 			end--;
@@ -419,11 +425,10 @@ netaddr_client(const struct http_request *req, enum netaddr_header which,
 			if (r == 0)
 				break;
 			nhops++;
-			/* An open quoted string: the rest of it is lost. */
-			if (r < 0) {
+			/* An open quoted string: a bad element, which stops
+			 * the walk; the elements after it are read. */
+			if (r < 0)
 				slot->p = NULL;
-				break;
-			}
 		}
 	}
 

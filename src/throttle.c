@@ -34,14 +34,29 @@ throttle_free(struct throttle *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The key: family and address, IPv6 cut to its /64; else one key. */
+/*
+ * The key: family and address, IPv6 cut to its /64; else one key.  An
+ * IPv4-mapped address (::ffff:a.b.c.d, how a dual-stack listener sees
+ * IPv4 clients) is keyed as the IPv4 address: its /64 is every IPv4
+ * client at once.
+ */
 static void
 make_key(const char *addr, uint8_t key[THROTTLE_KEY])
 {
+	static const uint8_t mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
 	memset(key, 0, THROTTLE_KEY);
 	if (inet_pton(AF_INET, addr, key + 1) == 1)
 		key[0] = 4;
 	else if (inet_pton(AF_INET6, addr, key + 1) == 1) {
+		if (memcmp(key + 1, mapped, sizeof(mapped)) == 0) {
+			key[0] = 4;
+			memmove(key + 1, key + 1 + 12, 4);
+			memset(key + 1 + 4, 0, 12);
+			return;
+		}
 		key[0] = 6;
 		memset(key + 1 + 8, 0, 8);
 	}

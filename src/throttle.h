@@ -2,7 +2,8 @@
  * throttle.h - failed logins counted per client address, for --basic-auth:
  * after `max` failures within `window` seconds an address is refused for
  * `window` seconds without its passwords being checked.  An IPv6 address
- * counts by its /64 (one host commonly has all of it).  The table has a
+ * counts by its /64 (one host commonly has all of it), an IPv4-mapped
+ * one (::ffff:a.b.c.d) as the IPv4 address.  The table has a
  * fixed number of slots: an address hashes to a short run of them, and
  * when the run is full the entry idle the longest gives way.
  *

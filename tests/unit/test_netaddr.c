@@ -407,6 +407,28 @@ test_netaddr_walk(void)
 	CHECK_CL("Forwarded: for=192.0.2.1\r\nForwarded: for=\"10.0.0.1\r\n"
 	    "Forwarded: for=10.0.0.2\r\n", NETADDR_FORWARDED, "10.0.0.0/8",
 	    "10.0.0.2");
+	/*
+	 * nginx appends ", ADDR" to the client's own field: a quote the
+	 * client left open must not swallow the element the proxy added
+	 * (the client would be the proxy in the log and the limits).
+	 */
+	CHECK_CL("X-Forwarded-For: \", 203.0.113.5\r\n", NETADDR_XFF,
+	    "127.0.0.0/8", "203.0.113.5");
+	CHECK_CL("X-Forwarded-For: 198.51.100.1, \"x, 203.0.113.5\r\n",
+	    NETADDR_XFF, "127.0.0.0/8", "203.0.113.5");
+	CHECK_CL("X-Forwarded-For: \"\\, 203.0.113.5\r\n", NETADDR_XFF,
+	    "127.0.0.0/8", "203.0.113.5");
+	CHECK_CL("Forwarded: for=\", for=203.0.113.5\r\n",
+	    NETADDR_FORWARDED, "127.0.0.0/8", "203.0.113.5");
+	CHECK_CL("Forwarded: for=192.0.2.1;x=\", for=\"[2001:db8::5]\"\r\n",
+	    NETADDR_FORWARDED, "127.0.0.0/8", "2001:db8::5");
+	CHECK_CL("Forwarded: for=\"\\\r\nForwarded: for=203.0.113.5\r\n",
+	    NETADDR_FORWARDED, "127.0.0.0/8", "203.0.113.5");
+	CHECK_CL("X-Forwarded-For: 203.0.113.5, \"\\\r\n", NETADDR_XFF,
+	    "127.0.0.0/8", "-");
+	/* What the client put left of it still stops the walk. */
+	CHECK_CL("X-Forwarded-For: 192.0.2.1, \"x, 10.0.0.2\r\n",
+	    NETADDR_XFF, "10.0.0.0/8", "10.0.0.2");
 
 	/* Only the last NETADDR_HOPS_MAX elements are looked at. */
 	n = (size_t)snprintf(lines, sizeof(lines), "X-Forwarded-For: "

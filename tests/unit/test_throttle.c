@@ -1,6 +1,6 @@
 /*
  * test_throttle.c - the failed-login table: the limit, the window, checks
- * in flight, IPv6 by /64, eviction when full, and "off".
+ * in flight, IPv6 by /64 (IPv4-mapped ones by address), eviction when full, and "off".
  */
 #include <stdio.h>
 
@@ -103,6 +103,25 @@ test_throttle_ipv6_prefix(void)
 	throttle_free(&t);
 }
 
+/*
+ * A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: each is its
+ * own address, not one /64 that every IPv4 client shares.
+ */
+static void
+test_throttle_v4mapped(void)
+{
+	struct throttle t;
+
+	CHECK_EQ(throttle_init(&t, 64, 2, 60., 5), 0);
+	CHECK_EQ(fail_n(&t, "::ffff:192.0.2.1", 0., 2), 1);
+	CHECK(throttle_wait(&t, "::ffff:192.0.2.1", 0.) > 0);
+	CHECK_EQ(throttle_wait(&t, "::ffff:192.0.2.2", 0.), 0);
+	CHECK_EQ(throttle_wait(&t, "::ffff:198.51.100.7", 0.), 0);
+	/* The same client over an IPv4 socket is the same entry. */
+	CHECK(throttle_wait(&t, "192.0.2.1", 0.) > 0);
+	throttle_free(&t);
+}
+
 static void
 test_throttle_full(void)
 {
@@ -144,6 +163,7 @@ main(void)
 	UNIT_RUN(test_throttle_window);
 	UNIT_RUN(test_throttle_pending);
 	UNIT_RUN(test_throttle_ipv6_prefix);
+	UNIT_RUN(test_throttle_v4mapped);
 	UNIT_RUN(test_throttle_full);
 	UNIT_RUN(test_throttle_off);
 	return (UNIT_END("test_throttle"));
