@@ -18,6 +18,8 @@
 
 /* Seconds without progress on a static file before the reader is cut. */
 #define CONN_RESPONSE_TIMEOUT	60.
+/* Static file bytes sent per turn of the loop. */
+#define CONN_FILE_TURN		(1024 * 1024)
 
 /* Room kept in wire so a pong and our close always fit. */
 #define WIRE_RESERVE	(2 * (WS_CONTROL_MAX + 4))

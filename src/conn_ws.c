@@ -405,10 +405,11 @@ start_frame(struct conn *c)
 
 /*
  * Send more of a static file: sendfile(2) on plain sockets, through the
- * transport's buffer under TLS.  0 to go on, -1 to stop (blocked, failed).
+ * transport's buffer under TLS, adding what went out to *turn.  0 to go
+ * on, -1 to stop (blocked, failed).
  */
 static int
-send_file(struct conn *c)
+send_file(struct conn *c, size_t *turn)
 {
 	uint8_t chunk[16384];
 	struct iovec iov = { NULL, 0 };
@@ -445,6 +446,7 @@ send_file(struct conn *c)
 	}
 	c->file_off += n;
 	c->file_left -= n;
+	*turn += (size_t)n;
 	/* A slow reader is cut only when it makes no progress at all. */
 	conn_set_timer(c, CONN_RESPONSE_TIMEOUT);
 	return (0);
@@ -476,7 +478,7 @@ void
 conn_flush_client(struct conn *c)
 {
 	struct iovec iov[3] = { 0 };
-	size_t wire_n, hdr_n, r;
+	size_t wire_n, hdr_n, r, file_turn = 0;
 	ssize_t n;
 	int niov;
 
@@ -496,7 +498,11 @@ conn_flush_client(struct conn *c)
 			iov[niov].iov_base = buf_data(&c->wire);
 			iov[niov++].iov_len = wire_n;
 		} else if (c->file_left > 0) {
-			if (send_file(c) == -1)
+			/* One turn's worth, then back to the loop (the
+			 * watcher stays on): a reader that keeps up must
+			 * not hold it for the whole file. */
+			if (file_turn >= CONN_FILE_TURN ||
+			    send_file(c, &file_turn) == -1)
 				return;
 			continue;
 		}
