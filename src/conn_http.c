@@ -236,21 +236,29 @@ reached_over_loopback(const struct conn *c)
 
 /* Where this upgrade goes: --route, --token-file or the default. */
 static const struct target *
-front_door_target(struct conn *c, const struct handshake *hs)
+front_door_target(struct conn *c, const struct handshake *hs, char *why,
+    size_t whylen)
 {
 	const struct config *cfg = c->snap->cfg;
 	const struct target *t = frontdoor_route(cfg, hs->path, hs->path_len);
 	const struct tokens *tokens = snapshot_tokens(c->snap);
 	const char *dest;
-	char token[256], err[200];
+	char token[256], err[200], shown[64];
 
+	snprintf(why, whylen, "no route for this path: %s", c->path);
 	if (tokens == NULL || (t != NULL && t != &cfg->connect))
 		return (t);
 	/* dest lives in the pinned snapshot; the target parsed from it is
 	 * the connection's own. */
-	if (!frontdoor_token(hs, token, sizeof(token)) ||
-	    (dest = tokens_lookup(tokens, token, strlen(token))) == NULL)
+	if (!frontdoor_token(hs, token, sizeof(token)))
 		return (t);
+	if ((dest = tokens_lookup(tokens, token, strlen(token))) == NULL) {
+		/* The path is fine: the token is what is wrong. */
+		frontdoor_escape(shown, sizeof(shown), token, strlen(token));
+		snprintf(why, whylen, "unknown token %s (path %s)", shown,
+		    c->path);
+		return (t);
+	}
 	if ((c->own_target = calloc(1, sizeof(*c->own_target))) == NULL ||
 	    config_parse_target(dest, false, c->own_target, err,
 	    sizeof(err)) == -1) {
@@ -620,9 +628,8 @@ conn_try_handshake(struct conn *c)
 		reply_status(c, 403, why, NULL, REFUSE_WARN);
 		return;
 	}
-	if ((target = front_door_target(c, &hs)) == NULL) {
-		snprintf(whybuf, sizeof(whybuf), "no route for this path: %s",
-		    c->path);
+	if ((target = front_door_target(c, &hs, whybuf, sizeof(whybuf))) ==
+	    NULL) {
 		reply_status(c, 404, whybuf, NULL, REFUSE_WARN);
 		return;
 	}

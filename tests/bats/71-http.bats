@@ -254,6 +254,8 @@ code() {
 	run fc lines "$PORT" --path /vnc/beta --count 1
 	[ "$output" = 'binary B\n' ]
 	[ "$(status_of "$PORT" --upgrade --path '/?token=gamma')" = 404 ]
+	# the log says what was wrong: the token, not the path
+	log_has "$T/server.log" "404 Not Found: unknown token gamma \(path /\)$"
 	[ "$(status_of "$PORT" --upgrade --path /gamma)" = 404 ]
 	printf 'gamma: 127.0.0.1:%s\n' "$pa" >>"$T/tokens"
 	wait_for 5 eval "[ \"\$(status_of $PORT --upgrade --path /gamma)\" = 101 ]"
