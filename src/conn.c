@@ -231,7 +231,7 @@ client_read(struct conn *c)
 		log_debug("#%" PRIu64 " client read: %s", c->id,
 		    strerror(errno));
 	/* EOF: what is already in rx is still processed. */
-	c->client_eof = true;
+	c->client = CLIENT_EOF;
 }
 
 static void
@@ -311,8 +311,7 @@ open_timeout(struct conn *c)
 		if (client_vanished(c)) {
 			log_debug("#%" PRIu64 " client went away while not "
 			    "read", c->id);
-			c->client_eof = true;
-			c->client_gone = true;
+			c->client = CLIENT_GONE;
 			return;
 		}
 		/* Its FIN may wait behind the bytes we do not read; a ping
@@ -387,7 +386,7 @@ update_watchers(struct conn *c)
 	struct ev_loop *loop = c->srv->loop;
 	bool rd = false, wr, brd = false, bwr = false, blocked;
 
-	if (!c->client_done && !c->client_eof) {
+	if (c->client == CLIENT_OPEN) {
 		switch (c->state) {
 		case CONN_HANDSHAKE:
 		case CONN_OPEN:
@@ -403,7 +402,7 @@ update_watchers(struct conn *c)
 			break;
 		}
 	}
-	blocked = !c->client_done && !c->client_eof &&
+	blocked = c->client == CLIENT_OPEN &&
 	    (c->state == CONN_OPEN || c->state == CONN_CLOSING) &&
 	    !c->client_input_done && buf_space(&c->rx) == 0;
 	if (blocked != c->client_blocked) {
@@ -413,7 +412,7 @@ update_watchers(struct conn *c)
 	}
 	wr = conn_has_output(c);
 	/* TLS may need the other direction's readiness to make progress. */
-	if (!c->client_done) {
+	if (c->client != CLIENT_DONE) {
 		if (wr && c->write_wants_read) {
 			wr = false;
 			rd = true;
@@ -456,18 +455,19 @@ conn_step(struct conn *c)
 {
 	enum rx_result rr = RX_MORE;
 
-	if (c->state == CONN_HANDSHAKE && !c->client_eof && !c->proxy_pending)
+	if (c->state == CONN_HANDSHAKE && c->client == CLIENT_OPEN &&
+	    !c->proxy_pending)
 		conn_try_handshake(c);
 	if (c->state == CONN_OPEN || c->state == CONN_CLOSING)
 		rr = conn_process_rx(c);
 	conn_flush_backend(c);
 	conn_flush_client(c);
-	if (c->client_eof && !c->client_done && (rr != RX_BLOCKED ||
-	    c->client_gone))
+	if ((c->client == CLIENT_EOF && rr != RX_BLOCKED) ||
+	    c->client == CLIENT_GONE)
 		conn_client_finish(c);
 
 	/* A file answer is out: the next request, or the end. */
-	if (c->state == CONN_HTTP_RESPONSE && !c->client_done &&
+	if (c->state == CONN_HTTP_RESPONSE && c->client != CLIENT_DONE &&
 	    !conn_has_output(c)) {
 		if (c->file_fd != -1) {
 			close(c->file_fd);
@@ -487,7 +487,7 @@ conn_step(struct conn *c)
 		}
 	}
 	/* Our close is out and no more input is wanted: close politely. */
-	if (!c->client_done && (c->state == CONN_CLOSING ||
+	if (c->client != CLIENT_DONE && (c->state == CONN_CLOSING ||
 	    c->state == CONN_HTTP_ERROR) && !conn_has_output(c) &&
 	    (c->state == CONN_HTTP_ERROR || (c->close_queued &&
 	    c->client_input_done))) {
@@ -507,9 +507,9 @@ conn_step(struct conn *c)
 	/* A socket is read to EOF so it is not reset under the peer; a
 	 * program is left to the orphan reaper once the client is gone. */
 	if (c->backend_open && pipe_is_shut(&c->up) && (c->be.eof ||
-	    (c->client_done && c->be.detachable)))
+	    (c->client == CLIENT_DONE && c->be.detachable)))
 		close_backend(c);
-	if (c->client_done && !c->backend_open) {
+	if (c->client == CLIENT_DONE && !c->backend_open) {
 		conn_free(c);
 		return;
 	}

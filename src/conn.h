@@ -55,6 +55,15 @@ enum conn_state {
 	CONN_LINGER		/* all sent and SHUT_WR: reading to EOF */
 };
 
+/* The client socket, in the only order it goes. */
+enum conn_client {
+	CLIENT_OPEN,		/* reading and writing */
+	CLIENT_EOF,		/* sent EOF or failed: what it sent is still
+				   processed, what is owed it still sent */
+	CLIENT_GONE,		/* went away while not read: finish now */
+	CLIENT_DONE		/* socket closed */
+};
+
 struct conn {
 	uint32_t	magic;		/* CONN_MAGIC while alive */
 	enum conn_state	state;
@@ -98,12 +107,10 @@ struct conn {
 	const char	*closed_by;	/* "client", "server", "backend" */
 
 	bool		echo_empty;	/* our close has no payload (1005) */
-	bool		client_eof;	/* client sent EOF or failed */
+	enum conn_client client;	/* how far the client socket is */
 	bool		client_blocked;	/* not read: its buffer is full */
 	bool		rx_wants_backend; /* parsing waits for backend room */
-	bool		client_gone;	/* went away while blocked */
 	bool		client_input_done; /* no more client data wanted */
-	bool		client_done;	/* client socket closed */
 	bool		backend_open;	/* backend connected, not closed */
 	bool		logged_open;	/* the open line was logged */
 	bool		tls;		/* the client speaks TLS */

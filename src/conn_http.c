@@ -717,7 +717,7 @@ conn_read_proxy_header(struct conn *c)
 		n = recv(c->t.fd, p, avail < 4096 ? avail : 4096, MSG_PEEK);
 	while (n == -1 && errno == EINTR);
 	if (n == 0) {
-		c->client_eof = true;
+		c->client = CLIENT_EOF;
 		return (0);
 	}
 	if (n < 0)

@@ -49,7 +49,8 @@ conn_begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
     const char *by)
 {
 
-	if (c->close_queued || c->client_done || c->state == CONN_CLOSING)
+	if (c->close_queued || c->client == CLIENT_DONE ||
+	    c->state == CONN_CLOSING)
 		return;
 	conn_enter(c, CONN_CLOSING, c->snap->cfg->close_timeout);
 	c->close_code = code;
@@ -80,12 +81,12 @@ conn_protocol_error(struct conn *c, uint16_t code, const char *reason)
 void
 conn_client_finish(struct conn *c)
 {
-	if (!c->client_done)
+	if (c->client != CLIENT_DONE)
 		log_debug("#%" PRIu64 " client socket closed", c->id);
 	ev_io_stop(c->srv->loop, &c->crio);
 	ev_io_stop(c->srv->loop, &c->cwio);
 	transport_close(&c->t);
-	c->client_done = true;
+	c->client = CLIENT_DONE;
 	c->client_input_done = true;
 	buf_free(&c->rx);
 	pipe_shut(&c->down, 0);

@@ -196,15 +196,15 @@ static bool
 close_ready(const struct conn *c)
 {
 	return (c->state == CONN_CLOSING && !c->close_queued &&
-	    !c->client_done && c->out_hdr_len == 0 &&
+	    c->client != CLIENT_DONE && c->out_hdr_len == 0 &&
 	    (c->down.state != PIPE_DRAINING || buf_len(&c->down.buf) == 0));
 }
 
 bool
 conn_has_output(const struct conn *c)
 {
-	return (!c->client_done && (c->t.pending > 0 || c->file_left > 0 ||
-	    buf_len(&c->wire) > 0 ||
+	return (c->client != CLIENT_DONE && (c->t.pending > 0 ||
+	    c->file_left > 0 || buf_len(&c->wire) > 0 ||
 	    c->out_hdr_len > 0 || can_start_frame(c) || close_ready(c)));
 }
 
@@ -483,14 +483,14 @@ conn_flush_client(struct conn *c)
 	int niov;
 
 	c->write_wants_read = false;
-	if (!c->client_done && c->t.pending > 0 &&
+	if (c->client != CLIENT_DONE && c->t.pending > 0 &&
 	    transport_writev(&c->t, iov, 0) < 0) {
 		if (errno != EAGAIN)
 			goto fail;
 		c->write_wants_read = c->t.want == TRANSPORT_WANT_READ;
 		return;
 	}
-	while (!c->client_done) {
+	while (c->client != CLIENT_DONE) {
 		niov = 0;
 		wire_n = hdr_n = 0;
 		if (c->out_hdr_len == 0 && buf_len(&c->wire) > 0) {
