@@ -78,6 +78,10 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 	const char *end;
 	int n;
 
+	static const char misdirected[] = "421 Misdirected Request: this "
+	    "server does not answer to the name in Host (see --server-name "
+	    "in wsbridge(1)).\n";
+
 	if (level == REFUSE_WARN)
 		log_warnx("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer,
 		    status, http_reason(status), why);
@@ -89,8 +93,10 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 	buf_free(&c->wire);
 	free(c->reply);
 	c->reply = NULL;
+	/* A 421 says which option decides, to the user behind a proxy that
+	 * sees only the answer. */
 	if ((n = handshake_error(reply, sizeof(reply), status, extra,
-	    NULL)) < 0) {
+	    status == 421 ? misdirected : NULL)) < 0) {
 		log_warnx("#%" PRIu64 " %d answer too large: sent without "
 		    "its extra headers", c->id, status);
 		n = handshake_error(reply, sizeof(reply), status, NULL, NULL);

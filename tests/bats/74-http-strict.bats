@@ -55,6 +55,8 @@ cpu_ticks() {
 	# Plain requests too, before anything else is looked at.
 	raw 'GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n'
 	[ "$STATUS_LINE" = "HTTP/1.1 421 Misdirected Request" ]
+	# and the answer says which option decides
+	grep -q '^421 Misdirected Request: this server does not answer to the name in Host (see --server-name in wsbridge(1))\.$' "$T/answer"
 	# No Host at all (HTTP/1.0, a health check) comes from no browser.
 	raw 'GET / HTTP/1.0\r\n\r\n'
 	[ "$STATUS_LINE" = "HTTP/1.1 200 OK" ]
