@@ -125,15 +125,7 @@ conn_refuse(struct conn *c, const char *why)
 	ev_tstamp now = ev_now(srv->loop);
 	char buf[160];
 
-	/* The log names the limit with its value (quota.c says which). */
-	if (strncmp(why, "--max-connections-per-ip ", 25) == 0)
-		snprintf(buf, sizeof(buf), "%s (%u from %s)", why,
-		    cfg->max_conns_ip, c->peer_addr);
-	else if (strncmp(why, "--max-connections ", 18) == 0)
-		snprintf(buf, sizeof(buf), "%s (%u)", why, cfg->max_conns);
-	else
-		snprintf(buf, sizeof(buf), "%s", why);
-	why = buf;
+	why = quota_explain(why, cfg, c->peer_addr, buf, sizeof(buf));
 
 	if (now - srv->limit_logged >= 1.) {
 		if (srv->limit_suppressed > 0)

@@ -49,6 +49,23 @@ static const char WHY_IP_REQ[] =
     "--max-connections-per-ip reached (requests under way)";
 static const char WHY_FULL[] = "--max-connections-per-ip: address table full";
 
+const char *
+quota_explain(const char *why, const struct config *cfg, const char *addr,
+    char *buf, size_t len)
+{
+	if (why == WHY_CONNS || why == WHY_CONNS_REQ)
+		snprintf(buf, len, "--max-connections reached (%u%s)",
+		    cfg->max_conns, why == WHY_CONNS_REQ ?
+		    "; requests under way" : "");
+	else if (why == WHY_IP || why == WHY_IP_REQ)
+		snprintf(buf, len, "--max-connections-per-ip reached (%u from "
+		    "%s%s)", cfg->max_conns_ip, addr, why == WHY_IP_REQ ?
+		    "; requests under way" : "");
+	else
+		snprintf(buf, len, "%s", why);
+	return (buf);
+}
+
 /* The totals made again from the slots. */
 static void
 recount(struct shared *sh)

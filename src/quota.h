@@ -75,6 +75,14 @@ const char *quota_conn_admit(struct quota *, const struct config *,
 	    const struct sockaddr *, struct quota_ticket *);
 
 /*
+ * quota_explain(why, cfg, addr, buf, len): a reason quota_conn_admit() or
+ * quota_conn_readdress() gave, for the log line: with the limit's value and,
+ * per address, the address (addr); other reasons as they are.  Returns buf.
+ */
+const char *quota_explain(const char *, const struct config *, const char *,
+	    char *, size_t);
+
+/*
  * quota_conn_readdress(l, cfg, key, t): the connection is from key after
  * all (a PROXY header, X-Forwarded-For): count it there instead.  Returns
  * NULL, or why it does not fit there (it is then counted under no address).

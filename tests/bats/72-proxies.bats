@@ -73,21 +73,7 @@ setup() {
 	    --log-level debug
 	local np
 	np=$(free_port)
-	mkdir -p "$T/nginx"
-	cat >"$T/nginx.conf" <<-EOF
-	daemon off;
-	worker_processes 1;
-	pid $T/nginx.pid;
-	error_log $T/nginx-error.log info;
-	events { worker_connections 64; }
-	http {
-	    access_log $T/nginx-access.log;
-	    client_body_temp_path $T/nginx/body;
-	    proxy_temp_path $T/nginx/proxy;
-	    fastcgi_temp_path $T/nginx/fastcgi;
-	    uwsgi_temp_path $T/nginx/uwsgi;
-	    scgi_temp_path $T/nginx/scgi;
-	    server {
+	start_nginx "$np" <<-EOF
 	        listen 127.0.0.1:$np ssl;
 	        ssl_certificate $P/server.pem;
 	        ssl_certificate_key $P/server.key;
@@ -100,12 +86,7 @@ setup() {
 	            proxy_set_header X-Forwarded-Proto https;
 	            proxy_read_timeout 60s;
 	        }
-	    }
-	}
 	EOF
-	nginx -t -q -p "$T/nginx" -c "$T/nginx.conf" -e "$T/nginx-error.log"
-	bg nginx nginx -p "$T/nginx" -c "$T/nginx.conf" -e "$T/nginx-error.log"
-	wait_for 10 port_open "$np"
 	run fc echo "$np" --cafile "$P/ca.pem" --sizes 1,1000,300000
 	echo "$output"
 	[ "$status" -eq 0 ]

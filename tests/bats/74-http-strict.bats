@@ -139,21 +139,7 @@ cpu_ticks() {
 	    -- "$T/env.sh"
 	local np
 	np=$(free_port)
-	mkdir -p "$T/nginx"
-	cat >"$T/nginx.conf" <<-EOF
-	daemon off;
-	worker_processes 1;
-	pid $T/nginx.pid;
-	error_log $T/nginx-error.log info;
-	events { worker_connections 64; }
-	http {
-	    access_log $T/nginx-access.log;
-	    client_body_temp_path $T/nginx/body;
-	    proxy_temp_path $T/nginx/proxy;
-	    fastcgi_temp_path $T/nginx/fastcgi;
-	    uwsgi_temp_path $T/nginx/uwsgi;
-	    scgi_temp_path $T/nginx/scgi;
-	    server {
+	start_nginx "$np" <<-EOF
 	        listen 127.0.0.1:$np;
 	        location / {
 	            proxy_pass http://127.0.0.1:$PORT;
@@ -162,12 +148,7 @@ cpu_ticks() {
 	            proxy_set_header Connection "upgrade";
 	            proxy_set_header Forwarded "for=\$remote_addr";
 	        }
-	    }
-	}
 	EOF
-	nginx -t -q -p "$T/nginx" -c "$T/nginx.conf" -e "$T/nginx-error.log"
-	bg nginx nginx -p "$T/nginx" -c "$T/nginx.conf" -e "$T/nginx-error.log"
-	wait_for 10 port_open "$np"
 	run fc lines "$np" --path /env --source 127.0.0.2 \
 	    --header "X-Forwarded-For: 6.6.6.6"
 	echo "$output"

@@ -138,3 +138,33 @@ free_port() {
 port_open() {
 	"$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null
 }
+
+# start_nginx PORT: a real nginx on 127.0.0.1:PORT, its server block's
+# directives (from stdin, after "listen") in a configuration of its own in
+# $T; returns once it accepts connections.
+start_nginx() {
+	local np=$1
+	mkdir -p "$T/nginx"
+	{
+		cat <<-EOF
+		daemon off;
+		worker_processes 1;
+		pid $T/nginx.pid;
+		error_log $T/nginx-error.log info;
+		events { worker_connections 64; }
+		http {
+		    access_log $T/nginx-access.log;
+		    client_body_temp_path $T/nginx/body;
+		    proxy_temp_path $T/nginx/proxy;
+		    fastcgi_temp_path $T/nginx/fastcgi;
+		    uwsgi_temp_path $T/nginx/uwsgi;
+		    scgi_temp_path $T/nginx/scgi;
+		    server {
+		EOF
+		cat
+		printf '    }\n}\n'
+	} >"$T/nginx.conf"
+	nginx -t -q -p "$T/nginx" -c "$T/nginx.conf" -e "$T/nginx-error.log"
+	bg nginx nginx -p "$T/nginx" -c "$T/nginx.conf" -e "$T/nginx-error.log"
+	wait_for 10 port_open "$np"
+}
