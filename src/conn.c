@@ -43,11 +43,12 @@ conn_check(struct conn *c)
 static void
 close_backend(struct conn *c)
 {
-	if (c->backend_open)
+	/* Reached (or being closed), not yet gone. */
+	if (c->br.end[BRIDGE_BACKEND] > END_PENDING &&
+	    !bridge_is_gone(&c->br, BRIDGE_BACKEND))
 		log_debug("#%" PRIu64 " backend %s closed", c->id, c->be.peer);
 	c->be.ops->close(&c->be);
-	c->backend_open = false;
-	pipe_shut(&c->up, 0);
+	bridge_gone(&c->br, BRIDGE_BACKEND);
 }
 
 static void
@@ -64,7 +65,7 @@ backend_io_error(struct conn *c, const char *what, int err)
 static bool
 backend_discarding(const struct conn *c)
 {
-	return (pipe_is_shut(&c->down));
+	return (pipe_is_shut(&c->br.down));
 }
 
 static void
@@ -78,16 +79,17 @@ backend_readable(struct conn *c)
 	if (backend_discarding(c)) {
 		n = backend_read(&c->be, sink, sizeof(sink));
 	} else {
-		if ((p = buf_reserve(&c->down.buf, &avail)) == NULL ||
+		if ((p = buf_reserve(&c->br.down.buf, &avail)) == NULL ||
 		    avail == 0)
 			return;
 		if ((n = backend_read(&c->be, p, avail)) > 0)
-			buf_commit(&c->down.buf, (size_t)n);
+			buf_commit(&c->br.down.buf, (size_t)n);
 	}
 	if (n > 0)
 		return;
 	if (n == 0) {
 		log_debug("#%" PRIu64 " backend %s: EOF", c->id, c->be.peer);
+		bridge_read_done(&c->br, BRIDGE_BACKEND);
 		conn_begin_close(c, c->be.eof_code != 0 ? c->be.eof_code :
 		    WS_CLOSE_NORMAL, c->be.eof_reason, true, "backend");
 	} else if (errno != EAGAIN) {
@@ -112,7 +114,8 @@ conn_on_backend_event(struct backend *b, enum backend_event ev)
 	case BACKEND_CONNECTED:
 		if (c->state != CONN_CONNECTING)
 			break;
-		c->backend_open = true;
+		c->br.detachable = c->be.detachable;
+		bridge_opened(&c->br, BRIDGE_BACKEND);
 		conn_enter(c, CONN_OPEN, CONN_TIMER_OFF);
 		c->last_data = c->last_rx = ev_now(c->srv->loop);
 		open_timer(c);
@@ -386,12 +389,13 @@ update_watchers(struct conn *c)
 	struct ev_loop *loop = c->srv->loop;
 	bool rd = false, wr, brd = false, bwr = false, blocked;
 
-	if (c->client == CLIENT_OPEN) {
+	if (c->client == CLIENT_OPEN && !conn_client_gone(c)) {
 		switch (c->state) {
 		case CONN_HANDSHAKE:
 		case CONN_OPEN:
 		case CONN_CLOSING:
-			rd = !c->client_input_done && buf_space(&c->rx) > 0;
+			rd = c->br.end[BRIDGE_CLIENT] == END_OPEN &&
+			    buf_space(&c->rx) > 0;
 			break;
 		case CONN_LINGER:
 			rd = true;
@@ -404,7 +408,7 @@ update_watchers(struct conn *c)
 	}
 	blocked = c->client == CLIENT_OPEN &&
 	    (c->state == CONN_OPEN || c->state == CONN_CLOSING) &&
-	    !c->client_input_done && buf_space(&c->rx) == 0;
+	    c->br.end[BRIDGE_CLIENT] == END_OPEN && buf_space(&c->rx) == 0;
 	if (blocked != c->client_blocked) {
 		c->client_blocked = blocked;
 		if (blocked && c->state == CONN_OPEN)
@@ -412,7 +416,7 @@ update_watchers(struct conn *c)
 	}
 	wr = conn_has_output(c);
 	/* TLS may need the other direction's readiness to make progress. */
-	if (c->client != CLIENT_DONE) {
+	if (!conn_client_gone(c)) {
 		if (wr && c->write_wants_read) {
 			wr = false;
 			rd = true;
@@ -435,17 +439,52 @@ update_watchers(struct conn *c)
 		else
 			ev_io_stop(loop, &c->cwio);
 	}
-	if (c->backend_open) {
-		if (!c->be.eof)
-			brd = backend_discarding(c) ||
-			    (c->state == CONN_OPEN &&
-			    pipe_wants_source(&c->down));
+	if (bridge_is_live(&c->br, BRIDGE_BACKEND)) {
+		brd = bridge_wants_read(&c->br, BRIDGE_BACKEND) &&
+		    (c->state == CONN_OPEN || backend_discarding(c));
 		/* Parsed client bytes waiting for room (inflated data can
 		 * outgrow the buffer with no new client read to come): the
 		 * backend turning writable is the next chance. */
-		bwr = !pipe_is_shut(&c->up) && (buf_len(&c->up.buf) > 0 ||
-		    c->rx_wants_backend);
+		bwr = bridge_wants_write(&c->br, BRIDGE_BACKEND) ||
+		    (c->rx_wants_backend && !pipe_is_shut(&c->br.up));
 		c->be.ops->want(&c->be, brd, bwr);
+	}
+}
+
+/*
+ * What the bridge says is due: EOF to the backend once the client's bytes
+ * are all in, the backend closed once done with.  The client side goes by
+ * its close handshake (conn_step()).  Returns false when c is freed.
+ */
+static bool
+bridge_actions(struct conn *c)
+{
+	enum bridge_side side;
+
+	for (;;) {
+		switch (bridge_next(&c->br, &side)) {
+		case BRIDGE_IDLE:
+			return (true);
+		case BRIDGE_SEND_EOF:
+			/* The client's: our close frame follows the drained
+			 * bytes (conn_ws.c). */
+			if (side == BRIDGE_BACKEND) {
+				log_debug("#%" PRIu64 " backend %s: sending "
+				    "EOF", c->id, c->be.peer);
+				c->be.ops->shutdown_write(&c->be);
+			}
+			break;
+		case BRIDGE_CLOSE:
+			/* A socket is read to EOF so it is not reset under
+			 * the peer; a program is left to the orphan reaper
+			 * once the client is gone. */
+			if (side == BRIDGE_BACKEND)
+				close_backend(c);
+			break;
+		case BRIDGE_DONE:
+			conn_free(c);
+			return (false);
+		}
 	}
 }
 
@@ -456,7 +495,7 @@ conn_step(struct conn *c)
 	enum rx_result rr = RX_MORE;
 
 	if (c->state == CONN_HANDSHAKE && c->client == CLIENT_OPEN &&
-	    !c->proxy_pending)
+	    !conn_client_gone(c) && !c->proxy_pending)
 		conn_try_handshake(c);
 	if (c->state == CONN_OPEN || c->state == CONN_CLOSING)
 		rr = conn_process_rx(c);
@@ -467,7 +506,7 @@ conn_step(struct conn *c)
 		conn_client_finish(c);
 
 	/* A file answer is out: the next request, or the end. */
-	if (c->state == CONN_HTTP_RESPONSE && c->client != CLIENT_DONE &&
+	if (c->state == CONN_HTTP_RESPONSE && !conn_client_gone(c) &&
 	    !conn_has_output(c)) {
 		if (c->file_fd != -1) {
 			close(c->file_fd);
@@ -486,37 +525,24 @@ conn_step(struct conn *c)
 			conn_enter(c, CONN_LINGER, c->snap->cfg->close_timeout);
 		}
 	}
+	if (!bridge_actions(c))
+		return;
 	/* Our close is out and no more input is wanted: close politely. */
-	if (c->client != CLIENT_DONE && (c->state == CONN_CLOSING ||
+	if (!conn_client_gone(c) && (c->state == CONN_CLOSING ||
 	    c->state == CONN_HTTP_ERROR) && !conn_has_output(c) &&
 	    (c->state == CONN_HTTP_ERROR || (c->close_queued &&
-	    c->client_input_done))) {
+	    c->br.end[BRIDGE_CLIENT] != END_OPEN))) {
 		log_debug("#%" PRIu64 " client: write side shut down, "
 		    "waiting for its EOF", c->id);
 		transport_shutdown(&c->t);
 		conn_enter(c, CONN_LINGER, CONN_TIMER_KEEP);
 	}
-	/* The client will send no more: the backend gets EOF once fed. */
-	if (c->backend_open && c->client_input_done)
-		pipe_source_ended(&c->up);
-	if (c->backend_open && pipe_drained(&c->up)) {
-		log_debug("#%" PRIu64 " backend %s: sending EOF", c->id,
-		    c->be.peer);
-		c->be.ops->shutdown_write(&c->be);
-	}
-	/* A socket is read to EOF so it is not reset under the peer; a
-	 * program is left to the orphan reaper once the client is gone. */
-	if (c->backend_open && pipe_is_shut(&c->up) && (c->be.eof ||
-	    (c->client == CLIENT_DONE && c->be.detachable)))
-		close_backend(c);
-	if (c->client == CLIENT_DONE && !c->backend_open) {
-		conn_free(c);
+	if (!bridge_actions(c))
 		return;
-	}
-	if (buf_len(&c->up.buf) == 0)
-		buf_release(&c->up.buf);
-	if (buf_len(&c->down.buf) == 0)
-		buf_release(&c->down.buf);
+	if (buf_len(&c->br.up.buf) == 0)
+		buf_release(&c->br.up.buf);
+	if (buf_len(&c->br.down.buf) == 0)
+		buf_release(&c->br.down.buf);
 	if (buf_len(&c->rx) == 0)
 		buf_release(&c->rx);
 	if (buf_len(&c->wire) == 0)
@@ -556,8 +582,8 @@ conn_free(struct conn *c)
 		free(c->own_target);
 	}
 	buf_free(&c->rx);
-	buf_free(&c->up.buf);
-	buf_free(&c->down.buf);
+	buf_free(&c->br.up.buf);
+	buf_free(&c->br.down.buf);
 	buf_free(&c->wire);
 	buf_free(&c->proxybuf);
 	free(c->out_scratch);
@@ -624,8 +650,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 	    conn_on_backend_event, c);
 	buf_init(&c->rx, cfg->max_header > CONN_RX_SIZE ? cfg->max_header :
 	    CONN_RX_SIZE);
-	pipe_init(&c->up, CONN_TOBE_SIZE);
-	pipe_init(&c->down, CONN_FROMBE_SIZE);
+	bridge_init(&c->br, CONN_TOBE_SIZE, CONN_FROMBE_SIZE);
 	buf_init(&c->wire, CONN_WIRE_SIZE);
 	c->lines = cfg->connect.lines;
 	memcpy(&c->peer_sa, sa, sa->sa_family == AF_INET6 ?

@@ -15,10 +15,10 @@
 
 #include "b64.h"
 #include "backend.h"
+#include "bridge.h"
 #include "buf.h"
 #include "handshake.h"
 #include "quota.h"
-#include "pipe.h"
 #include "pmd.h"
 #include "transport.h"
 #include "utf8.h"
@@ -55,13 +55,15 @@ enum conn_state {
 	CONN_LINGER		/* all sent and SHUT_WR: reading to EOF */
 };
 
-/* The client socket, in the only order it goes. */
+/*
+ * The client socket's reading, in the only order it goes; once it is
+ * closed the bridge's client side is gone (c->br).
+ */
 enum conn_client {
 	CLIENT_OPEN,		/* reading and writing */
 	CLIENT_EOF,		/* sent EOF or failed: what it sent is still
 				   processed, what is owed it still sent */
-	CLIENT_GONE,		/* went away while not read: finish now */
-	CLIENT_DONE		/* socket closed */
+	CLIENT_GONE		/* went away while not read: finish now */
 };
 
 struct conn {
@@ -81,8 +83,9 @@ struct conn {
 	struct backend	be;		/* the other side */
 
 	struct buf	rx;		/* client → us: head, then frames */
-	struct pipe	up;		/* decoded payload → backend */
-	struct pipe	down;		/* backend → client, unframed */
+	struct bridge	br;		/* up: decoded payload → backend;
+					   down: backend → client, unframed;
+					   and how far each side is */
 	struct buf	wire;		/* ready bytes: HTTP, control frames */
 
 	struct ws_recv	recv;		/* client frames → backend bytes */
@@ -110,8 +113,6 @@ struct conn {
 	enum conn_client client;	/* how far the client socket is */
 	bool		client_blocked;	/* not read: its buffer is full */
 	bool		rx_wants_backend; /* parsing waits for backend room */
-	bool		client_input_done; /* no more client data wanted */
-	bool		backend_open;	/* backend connected, not closed */
 	bool		logged_open;	/* the open line was logged */
 	bool		tls;		/* the client speaks TLS */
 	bool		forwarded_tls;	/* a trusted proxy ended TLS for it */

@@ -89,6 +89,7 @@ http_reply(struct conn *c, int status, const char *why, const char *extra,
 		log_info("#%" PRIu64 " peer=%s %d %s: %s", c->id, c->peer,
 		    status, http_reason(status), why);
 	c->be.ops->close(&c->be);
+	bridge_gone(&c->br, BRIDGE_BACKEND);
 	buf_free(&c->rx);
 	buf_free(&c->wire);
 	free(c->reply);
@@ -545,6 +546,97 @@ read_head(struct conn *c, struct http_request *req)
 	return (r);
 }
 
+/*
+ * The 101 answer for an upgrade that passed the front door, kept in
+ * c->reply until the backend is reached: subprotocol, deflate and our
+ * headers.  -1: answered with an error instead.
+ */
+static int
+prepare_upgrade(struct conn *c, const struct http_request *req,
+    const struct handshake *hs)
+{
+	char extra[ANSWER_MAX], ext[PMD_ANSWER_MAX + 40], reply[ANSWER_MAX];
+	const char *own;
+	int n;
+
+	c->proto = hs->subproto;
+	if (negotiate_deflate(c, req, ext, sizeof(ext)) == -1) {
+		conn_http_error(c, 500, "out of memory", NULL);
+		return (-1);
+	}
+	log_negotiated(c, req, ext);
+	/* Never a cut answer: without its blank line or the extension
+	 * the client would not know that deflate is on. */
+	if (extra_headers(c, extra, sizeof(extra), ext, &own) == -1 ||
+	    (n = handshake_response(reply, sizeof(reply), hs, own)) < 0) {
+		conn_http_error(c, 500, "101 answer too large", NULL);
+		return (-1);
+	}
+	if ((c->reply = strndup(reply, (size_t)n)) == NULL) {
+		conn_http_error(c, 500, "out of memory", NULL);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Start reaching target for an accepted upgrade whose head is head_len
+ * bytes of rx; then CONN_CONNECTING.  The backend is told what it may need
+ * of the request (a program's CGI variables).
+ */
+static void
+open_backend(struct conn *c, const struct http_request *req,
+    const struct handshake *hs, const struct target *target, size_t head_len)
+{
+	struct backend_req breq;
+	char *dn = NULL, whybuf[400];
+	int n;
+
+	memset(&breq, 0, sizeof(breq));
+	breq.req = req;
+	breq.hs = hs;
+	breq.peer_addr = c->peer_addr;
+	breq.peer_port = c->peer_port;
+	breq.remote_user = c->user;
+	breq.conn_id = c->id;
+	breq.tls = c->tls;
+	breq.srv = c->srv;
+	breq.cfg = c->snap->cfg;
+	if (c->tls && (n = transport_tls_peer(&c->t, &dn)) != 0) {
+		if (n == -1) {
+			conn_http_error(c, 500, "cannot read the client "
+			    "certificate's subject", NULL);
+			return;
+		}
+		breq.client_dn = dn;
+		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
+	}
+	c->lines = target->lines;
+	ws_recv_init(&c->recv, c->snap->cfg->max_message,
+	    c->proto == HS_PROTO_BASE64 ? WS_RECV_BASE64 : WS_RECV_RAW,
+	    c->lines, c->pmd != NULL ? &c->pmd->inf : NULL,
+	    c->pmd != NULL && c->pmd->params.client_no_context_takeover);
+	backend_retarget(&c->be, backend_ops_for(target));
+	/* The request is still in rx: the backend reads it during open. */
+	n = c->be.ops->open(&c->be, target, &breq);
+	free(dn);
+	if (n == -1) {
+		if (c->be.fail_status == 404)
+			snprintf(whybuf, sizeof(whybuf), "%s: %s", c->path,
+			    c->be.error);
+		else
+			snprintf(whybuf, sizeof(whybuf), "%s", c->be.error);
+		reply_status(c, c->be.fail_status, whybuf, NULL, REFUSE_WARN);
+		return;
+	}
+	/* What follows the head is WebSocket data: it stays in rx. */
+	buf_consume(&c->rx, head_len);
+	c->counted = true;
+	c->srv->nactive++;
+	quota_conn_upgrade(c->srv->quota, &c->lim);
+	conn_enter(c, CONN_CONNECTING, c->snap->cfg->connect_timeout);
+}
+
 void
 conn_try_handshake(struct conn *c)
 {
@@ -552,16 +644,13 @@ conn_try_handshake(struct conn *c)
 	struct http_header hdrs[MAX_HEADERS];
 	struct http_request req;
 	struct handshake hs;
-	struct backend_req breq;
 	const struct target *target;
 	struct conn_auth_reply ar;
-	char *dn = NULL, extra[ANSWER_MAX], ext[PMD_ANSWER_MAX + 40];
 	struct frontdoor fd;
 	char whybuf[400];
-	const char *why, *own;
-	char reply[ANSWER_MAX];
+	const char *why;
 	bool has_body = false;
-	int r, n, status;
+	int r, status;
 
 	memset(&req, 0, sizeof(req));
 	req.headers = hdrs;
@@ -631,66 +720,8 @@ conn_try_handshake(struct conn *c)
 		reply_status(c, 404, whybuf, NULL, REFUSE_WARN);
 		return;
 	}
-	c->proto = hs.subproto;
-	if (negotiate_deflate(c, &req, ext, sizeof(ext)) == -1) {
-		conn_http_error(c, 500, "out of memory", NULL);
-		return;
-	}
-	log_negotiated(c, &req, ext);
-	/* Never a cut answer: without its blank line or the extension
-	 * the client would not know that deflate is on. */
-	if (extra_headers(c, extra, sizeof(extra), ext, &own) == -1 ||
-	    (n = handshake_response(reply, sizeof(reply), &hs, own)) < 0) {
-		conn_http_error(c, 500, "101 answer too large", NULL);
-		return;
-	}
-	if ((c->reply = strndup(reply, (size_t)n)) == NULL) {
-		conn_http_error(c, 500, "out of memory", NULL);
-		return;
-	}
-	memset(&breq, 0, sizeof(breq));
-	breq.req = &req;
-	breq.hs = &hs;
-	breq.peer_addr = c->peer_addr;
-	breq.peer_port = c->peer_port;
-	breq.remote_user = c->user;
-	breq.conn_id = c->id;
-	breq.tls = c->tls;
-	breq.srv = c->srv;
-	breq.cfg = c->snap->cfg;
-	if (c->tls && (n = transport_tls_peer(&c->t, &dn)) != 0) {
-		if (n == -1) {
-			conn_http_error(c, 500, "cannot read the client "
-			    "certificate's subject", NULL);
-			return;
-		}
-		breq.client_dn = dn;
-		log_info("#%" PRIu64 " client certificate: %s", c->id, dn);
-	}
-	c->lines = target->lines;
-	ws_recv_init(&c->recv, c->snap->cfg->max_message,
-	    c->proto == HS_PROTO_BASE64 ? WS_RECV_BASE64 : WS_RECV_RAW,
-	    c->lines, c->pmd != NULL ? &c->pmd->inf : NULL,
-	    c->pmd != NULL && c->pmd->params.client_no_context_takeover);
-	backend_retarget(&c->be, backend_ops_for(target));
-	/* The request is still in rx: the backend reads it during open. */
-	n = c->be.ops->open(&c->be, target, &breq);
-	free(dn);
-	if (n == -1) {
-		if (c->be.fail_status == 404)
-			snprintf(whybuf, sizeof(whybuf), "%s: %s", c->path,
-			    c->be.error);
-		else
-			snprintf(whybuf, sizeof(whybuf), "%s", c->be.error);
-		reply_status(c, c->be.fail_status, whybuf, NULL, REFUSE_WARN);
-		return;
-	}
-	/* What follows the head is WebSocket data: it stays in rx. */
-	buf_consume(&c->rx, (size_t)r);
-	c->counted = true;
-	c->srv->nactive++;
-	quota_conn_upgrade(c->srv->quota, &c->lim);
-	conn_enter(c, CONN_CONNECTING, cfg->connect_timeout);
+	if (prepare_upgrade(c, &req, &hs) == 0)
+		open_backend(c, &req, &hs, target, (size_t)r);
 }
 
 

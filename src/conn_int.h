@@ -37,6 +37,13 @@ enum rx_result {
 	RX_DONE			/* no more client input is wanted */
 };
 
+/* conn_client_gone(c): the client's socket is closed. */
+static inline bool
+conn_client_gone(const struct conn *c)
+{
+	return (bridge_is_gone(&c->br, BRIDGE_CLIENT));
+}
+
 /* conn_phase.c: the only code that changes c->state or the timer. */
 
 /* conn_set_timer(c, secs): (re)arm the connection's one timer for secs. */

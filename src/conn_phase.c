@@ -36,7 +36,8 @@ conn_enter(struct conn *c, enum conn_state state, double secs)
 void
 conn_drop_frombe(struct conn *c)
 {
-	pipe_shut(&c->down, c->out_hdr_len > 0 && c->out_scratch == NULL ?
+	bridge_cut(&c->br, BRIDGE_CLIENT, c->out_hdr_len > 0 &&
+	    c->out_scratch == NULL ?
 	    c->out_pl_left + c->out_skip : 0);
 }
 
@@ -49,7 +50,7 @@ conn_begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
     const char *by)
 {
 
-	if (c->close_queued || c->client == CLIENT_DONE ||
+	if (c->close_queued || conn_client_gone(c) ||
 	    c->state == CONN_CLOSING)
 		return;
 	conn_enter(c, CONN_CLOSING, c->snap->cfg->close_timeout);
@@ -61,7 +62,7 @@ conn_begin_close(struct conn *c, uint16_t code, const char *reason, bool drain,
 	    code, c->closed_by, reason[0] != '\0' ? reason : "-",
 	    drain ? ", backend output first" : "");
 	if (drain)
-		pipe_source_ended(&c->down);
+		pipe_source_ended(&c->br.down);
 	else
 		conn_drop_frombe(c);
 }
@@ -70,7 +71,7 @@ void
 conn_protocol_error(struct conn *c, uint16_t code, const char *reason)
 {
 	log_debug("#%" PRIu64 " protocol error: %s", c->id, reason);
-	c->client_input_done = true;
+	bridge_read_done(&c->br, BRIDGE_CLIENT);
 	buf_free(&c->rx);
 	if (c->state == CONN_CLOSING && c->close_code == 0)
 		c->close_code = code;
@@ -81,15 +82,16 @@ conn_protocol_error(struct conn *c, uint16_t code, const char *reason)
 void
 conn_client_finish(struct conn *c)
 {
-	if (c->client != CLIENT_DONE)
-		log_debug("#%" PRIu64 " client socket closed", c->id);
+	if (conn_client_gone(c))
+		return;
+	log_debug("#%" PRIu64 " client socket closed", c->id);
 	ev_io_stop(c->srv->loop, &c->crio);
 	ev_io_stop(c->srv->loop, &c->cwio);
 	transport_close(&c->t);
-	c->client = CLIENT_DONE;
-	c->client_input_done = true;
+	/* What it sent still goes to the backend; what waits for it is
+	 * dropped. */
+	bridge_gone(&c->br, BRIDGE_CLIENT);
 	buf_free(&c->rx);
-	pipe_shut(&c->down, 0);
 	buf_free(&c->wire);
 	free(c->out_scratch);
 	c->out_scratch = NULL;

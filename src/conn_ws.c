@@ -77,7 +77,7 @@ escape_reason(char *out, size_t outlen, const uint8_t *p, size_t len)
 static void
 client_close_received(struct conn *c, const struct ws_recv_out *ev)
 {
-	c->client_input_done = true;
+	bridge_read_done(&c->br, BRIDGE_CLIENT);
 	log_debug("#%" PRIu64 " close frame from the client: code=%u",
 	    c->id, ev->code);
 	if (!c->close_queued && c->state != CONN_CLOSING) {
@@ -102,14 +102,15 @@ conn_process_rx(struct conn *c)
 	c->rx_wants_backend = false;
 	if (c->state != CONN_OPEN && c->state != CONN_CLOSING)
 		return (RX_DONE);
-	if (c->client_input_done)
+	if (c->br.end[BRIDGE_CLIENT] != END_OPEN)
 		return (RX_DONE);
 	for (;;) {
 		if (buf_space(&c->wire) < WIRE_RESERVE)
 			return (RX_BLOCKED);
 		/* No backend to take it: parse and drop (out stays NULL). */
-		if (c->backend_open && !pipe_is_shut(&c->up) &&
-		    (out = buf_reserve(&c->up.buf, &avail)) == NULL) {
+		if (bridge_is_live(&c->br, BRIDGE_BACKEND) &&
+		    !pipe_is_shut(&c->br.up) &&
+		    (out = buf_reserve(&c->br.up.buf, &avail)) == NULL) {
 			c->rx_wants_backend = true;
 			return (RX_BLOCKED);
 		}
@@ -117,7 +118,7 @@ conn_process_rx(struct conn *c)
 		    out, avail, &o);
 		buf_consume(&c->rx, o.used);
 		if (out != NULL)
-			buf_commit(&c->up.buf, o.made);
+			buf_commit(&c->br.up.buf, o.made);
 		c->rx_bytes += o.payload;
 		if (o.payload > 0)
 			c->last_data = ev_now(c->srv->loop);
@@ -152,22 +153,21 @@ conn_flush_backend(struct conn *c)
 {
 	ssize_t n;
 
-	while (c->backend_open && !pipe_is_shut(&c->up) &&
-	    buf_len(&c->up.buf) > 0) {
-		n = c->be.ops->write(&c->be, buf_data(&c->up.buf),
-		    buf_len(&c->up.buf));
+	while (bridge_wants_write(&c->br, BRIDGE_BACKEND)) {
+		n = c->be.ops->write(&c->be, buf_data(&c->br.up.buf),
+		    buf_len(&c->br.up.buf));
 		if (n < 0) {
 			if (errno != EAGAIN) {
 				/* It takes no more input; what it says and
 				 * how it ends is up to its read side. */
 				log_debug("#%" PRIu64 " backend write: %s",
 				    c->id, strerror(errno));
-				pipe_shut(&c->up, 0);
+				bridge_cut(&c->br, BRIDGE_BACKEND, 0);
 				c->be.ops->shutdown_write(&c->be);
 			}
 			return;
 		}
-		buf_consume(&c->up.buf, (size_t)n);
+		buf_consume(&c->br.up.buf, (size_t)n);
 	}
 }
 
@@ -176,12 +176,12 @@ conn_flush_backend(struct conn *c)
 static bool
 frame_ready(const struct conn *c)
 {
-	if (buf_len(&c->down.buf) == 0)
+	if (buf_len(&c->br.down.buf) == 0)
 		return (false);
 	if (!c->lines)
 		return (true);
-	return (memchr(buf_data(&c->down.buf), '\n', buf_len(&c->down.buf)) !=
-	    NULL || buf_space(&c->down.buf) == 0 || c->be.eof);
+	return (memchr(buf_data(&c->br.down.buf), '\n', buf_len(&c->br.down.buf)) !=
+	    NULL || buf_space(&c->br.down.buf) == 0 || c->be.eof);
 }
 
 static bool
@@ -189,21 +189,21 @@ can_start_frame(const struct conn *c)
 {
 	return (c->out_hdr_len == 0 && !c->close_queued && frame_ready(c) &&
 	    (c->state == CONN_OPEN || (c->state == CONN_CLOSING &&
-	    c->down.state == PIPE_DRAINING)));
+	    c->br.down.state == PIPE_DRAINING)));
 }
 
 static bool
 close_ready(const struct conn *c)
 {
 	return (c->state == CONN_CLOSING && !c->close_queued &&
-	    c->client != CLIENT_DONE && c->out_hdr_len == 0 &&
-	    (c->down.state != PIPE_DRAINING || buf_len(&c->down.buf) == 0));
+	    !conn_client_gone(c) && c->out_hdr_len == 0 &&
+	    (c->br.down.state != PIPE_DRAINING || buf_len(&c->br.down.buf) == 0));
 }
 
 bool
 conn_has_output(const struct conn *c)
 {
-	return (c->client != CLIENT_DONE && (c->t.pending > 0 ||
+	return (!conn_client_gone(c) && (c->t.pending > 0 ||
 	    c->file_left > 0 || buf_len(&c->wire) > 0 ||
 	    c->out_hdr_len > 0 || can_start_frame(c) || close_ready(c)));
 }
@@ -216,8 +216,8 @@ conn_has_output(const struct conn *c)
 static int
 start_line_frame(struct conn *c)
 {
-	uint8_t *data = buf_data(&c->down.buf), *nl;
-	size_t len = buf_len(&c->down.buf), plen, skip = 0, n;
+	uint8_t *data = buf_data(&c->br.down.buf), *nl;
+	size_t len = buf_len(&c->br.down.buf), plen, skip = 0, n;
 	uint8_t op = c->out_continuing ? WS_OP_CONT : WS_OP_TEXT;
 	bool fin, rsv1, in_place;
 	int cr;
@@ -248,7 +248,7 @@ start_line_frame(struct conn *c)
 		if ((c->out_scratch = malloc(3 * plen)) == NULL)
 			return (-1);
 		n = utf8_sanitize(c->out_scratch, data, plen);
-		buf_consume(&c->down.buf, plen + skip);
+		buf_consume(&c->br.down.buf, plen + skip);
 		c->out_scratch_off = 0;
 		c->out_skip = 0;
 		c->out_pl_left = n;
@@ -268,7 +268,7 @@ start_line_frame(struct conn *c)
 	rsv1 = cr > 0;
 	if (rsv1 && in_place) {
 		/* The line was going out of the pipe in place: drop it now. */
-		buf_consume(&c->down.buf, plen + c->out_skip);
+		buf_consume(&c->br.down.buf, plen + c->out_skip);
 		c->out_skip = 0;
 	}
 	c->out_hdr_len = ws_frame_header(c->out_hdr, op, fin, rsv1,
@@ -368,7 +368,7 @@ compress_frame(struct conn *c, const uint8_t *p, size_t len)
 static int
 start_frame(struct conn *c)
 {
-	size_t len = buf_len(&c->down.buf), enc;
+	size_t len = buf_len(&c->br.down.buf), enc;
 	int cr;
 
 	c->last_data = ev_now(c->srv->loop);
@@ -380,17 +380,17 @@ start_frame(struct conn *c)
 		if ((c->out_scratch = malloc(B64_ENCODED_LEN(len) + 1)) ==
 		    NULL)
 			return (-1);
-		enc = b64_encode((char *)c->out_scratch, buf_data(&c->down.buf),
+		enc = b64_encode((char *)c->out_scratch, buf_data(&c->br.down.buf),
 		    len);
-		buf_consume(&c->down.buf, len);
+		buf_consume(&c->br.down.buf, len);
 		c->out_scratch_off = 0;
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_TEXT, true,
 		    false, enc, NULL);
 		c->out_pl_left = enc;
-	} else if ((cr = compress_frame(c, buf_data(&c->down.buf), len)) < 0) {
+	} else if ((cr = compress_frame(c, buf_data(&c->br.down.buf), len)) < 0) {
 		return (0);	/* closing: nothing is sent */
 	} else if (cr > 0) {
-		buf_consume(&c->down.buf, len);
+		buf_consume(&c->br.down.buf, len);
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
 		    true, true, c->out_pl_left, NULL);
 	} else {
@@ -464,7 +464,7 @@ queue_close(struct conn *c)
 	conn_queue_control(c, WS_OP_CLOSE, payload, n);
 	c->close_queued = true;
 	/* After our close no data frame may follow: what comes is dropped. */
-	pipe_shut(&c->down, 0);
+	bridge_cut(&c->br, BRIDGE_CLIENT, 0);
 	if (n >= 2)
 		log_debug("#%" PRIu64 " close frame to the client: code=%u",
 		    c->id, (unsigned)payload[0] << 8 | payload[1]);
@@ -483,14 +483,14 @@ conn_flush_client(struct conn *c)
 	int niov;
 
 	c->write_wants_read = false;
-	if (c->client != CLIENT_DONE && c->t.pending > 0 &&
+	if (!conn_client_gone(c) && c->t.pending > 0 &&
 	    transport_writev(&c->t, iov, 0) < 0) {
 		if (errno != EAGAIN)
 			goto fail;
 		c->write_wants_read = c->t.want == TRANSPORT_WANT_READ;
 		return;
 	}
-	while (c->client != CLIENT_DONE) {
+	while (!conn_client_gone(c)) {
 		niov = 0;
 		wire_n = hdr_n = 0;
 		if (c->out_hdr_len == 0 && buf_len(&c->wire) > 0) {
@@ -525,7 +525,7 @@ conn_flush_client(struct conn *c)
 			iov[niov++].iov_len = hdr_n;
 			iov[niov].iov_base = c->out_scratch != NULL ?
 			    c->out_scratch + c->out_scratch_off :
-			    buf_data(&c->down.buf);
+			    buf_data(&c->br.down.buf);
 			iov[niov++].iov_len = c->out_pl_left;
 		}
 		if (niov == 0)
@@ -553,11 +553,11 @@ conn_flush_client(struct conn *c)
 			if (c->out_scratch != NULL)
 				c->out_scratch_off += r;
 			else
-				buf_consume(&c->down.buf, r);
+				buf_consume(&c->br.down.buf, r);
 			if (c->out_pl_left > 0)
 				return;
 			if (c->out_skip > 0) {
-				buf_consume(&c->down.buf, c->out_skip);
+				buf_consume(&c->br.down.buf, c->out_skip);
 				c->out_skip = 0;
 			}
 			c->out_hdr_len = 0;
