@@ -58,7 +58,7 @@ backend_init(struct backend *b, struct ev_loop *loop,
 	b->error[0] = '\0';
 	b->fail_status = 502;
 	b->eof = false;
-	b->err.fd = -1;
+	b->priv = NULL;
 }
 
 ssize_t

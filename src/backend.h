@@ -17,18 +17,9 @@
 #include "config.h"
 
 struct backend;
-struct pgroup;
 struct server;
 struct handshake;
 
-/* A program's stderr pipe, logged line by line. */
-struct errlog {
-	int		fd;		/* -1 when none */
-	ev_io		io;
-	char		*line;		/* the line being gathered */
-	size_t		len;
-	uint64_t	conn_id;	/* lines are logged as "#ID stderr: " */
-};
 struct http_request;
 struct resolve_req;
 
@@ -101,16 +92,9 @@ struct backend {
 					   client is gone (programs) */
 	uint16_t	eof_code;	/* close code its EOF means (0: 1000) */
 	char		eof_reason[64];	/* and the reason to send */
-
-	/* Program backend. */
-	struct pgroup	*group;		/* its process group, until the
-					   connection lets go of it */
-	bool		exited;		/* reaped; status is valid */
-	bool		out_eof;	/* stdout reached EOF */
-	bool		out_grown;	/* stdout pipe enlarged */
-	bool		in_grown;	/* stdin pipe enlarged */
-	struct errlog	err;		/* stderr, with --stderr log */
 	uint64_t	conn_id;	/* for the log */
+	void		*priv;		/* the kind's own state, or NULL
+					   (a program's: its process group) */
 };
 
 /*

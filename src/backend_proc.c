@@ -45,6 +45,19 @@ extern char **environ;
  * dropped) and its stderr still logged, so what it does on its way out
  * cannot die of SIGPIPE.
  */
+/* A program's stderr pipe, logged line by line. */
+struct errlog {
+	int		fd;		/* -1 when none */
+	ev_io		io;
+	char		*line;		/* the line being gathered */
+	size_t		len;
+	uint64_t	conn_id;	/* lines are logged as "#ID stderr: " */
+};
+
+/*
+ * A program and its process group: the backend's own state while a
+ * connection holds it (b->priv), then an orphan's until the group ends.
+ */
 struct pgroup {
 	struct server	*srv;		/* whose group it is */
 	pid_t		pgid;		/* the leader's pid */
@@ -57,9 +70,14 @@ struct pgroup {
 	ev_child	child;		/* the leader's exit */
 	ev_timer	timer;		/* the grace periods, then polls */
 	struct backend	*b;		/* its connection's; NULL: orphan */
+	bool		exited;		/* the leader is reaped: b's EOF
+					   code is known */
+	bool		out_eof;	/* stdout reached EOF */
+	bool		out_grown;	/* stdout pipe enlarged */
+	bool		in_grown;	/* stdin pipe enlarged */
 	int		outfd;		/* an orphan's stdout, drained; or -1 */
 	ev_io		outio;
-	struct errlog	err;		/* an orphan's stderr */
+	struct errlog	err;		/* its stderr, with --stderr log */
 	struct pgroup	*prev, *next;	/* every group of srv's */
 	struct pgroup	*lprev, *lnext;	/* lingering: leader reaped, not
 					   empty */
@@ -170,7 +188,7 @@ group_empty(struct ev_loop *loop, struct pgroup *g)
 		group_free(loop, g);
 		return;
 	}
-	if (g->b->out_eof)
+	if (g->out_eof)
 		ev_timer_stop(loop, &g->timer);
 }
 
@@ -226,9 +244,11 @@ orphan_out_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 output_end(struct backend *b)
 {
-	if (b->out_eof)
+	struct pgroup *g = b->priv;
+
+	if (g->out_eof)
 		return;
-	b->out_eof = true;
+	g->out_eof = true;
 	ev_io_stop(b->loop, &b->rio);
 	if (b->rfd != -1) {
 		close(b->rfd);
@@ -248,7 +268,7 @@ group_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct pgroup *g = PGROUP_OF(w, timer);
 	struct backend *b = g->b;
-	bool ended = b != NULL && !b->out_eof && g->stage == PG_WAIT;
+	bool ended = b != NULL && !g->out_eof && g->stage == PG_WAIT;
 
 	(void)revents;
 	ev_timer_stop(loop, w);
@@ -297,7 +317,7 @@ group_start_timer(struct ev_loop *loop, struct pgroup *g)
 
 /* The leader is reaped: its status is the connection's close code. */
 static void
-leader_exited(struct backend *b, int st)
+leader_exited(struct pgroup *g, struct backend *b, int st)
 {
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		b->eof_code = 0;
@@ -310,7 +330,7 @@ leader_exited(struct backend *b, int st)
 		snprintf(b->eof_reason, sizeof(b->eof_reason),
 		    "killed by signal %d", WTERMSIG(st));
 	}
-	b->exited = true;
+	g->exited = true;
 	log_debug("#%llu program exited: %s", (unsigned long long)b->conn_id,
 	    b->eof_reason[0] != '\0' ? b->eof_reason : "exit status 0");
 }
@@ -326,7 +346,7 @@ leader_cb(struct ev_loop *loop, ev_child *w, int revents)
 	ev_child_stop(loop, w);
 	g->leader = false;
 	if (b != NULL)
-		leader_exited(b, w->rstatus);
+		leader_exited(g, b, w->rstatus);
 	/* Members may be left: watch for the group to empty. */
 	g->lnext = srv->lingering;
 	if (srv->lingering != NULL)
@@ -340,7 +360,7 @@ leader_cb(struct ev_loop *loop, ev_child *w, int revents)
 	if (b == NULL)
 		return;			/* an orphan: freed, or its timer runs */
 	/* Whatever still holds its stdout has --close-grace to finish. */
-	if (!b->out_eof)
+	if (!g->out_eof)
 		group_start_timer(loop, g);
 	else
 		b->event(b, BACKEND_READABLE);	/* its EOF was held back */
@@ -354,12 +374,11 @@ static void
 group_detach(struct backend *b)
 {
 	struct ev_loop *loop = b->loop;
-	struct pgroup *g = b->group;
+	struct pgroup *g = b->priv;
 
-	b->group = NULL;
+	b->priv = NULL;
 	g->b = NULL;
 	ev_io_stop(loop, &b->rio);
-	ev_io_stop(loop, &b->err.io);
 	if (g->empty) {
 		group_free(loop, g);
 		return;
@@ -369,10 +388,6 @@ group_detach(struct backend *b)
 	ev_io_init(&g->outio, orphan_out_cb, g->outfd, EV_READ);
 	if (g->outfd != -1)
 		ev_io_start(loop, &g->outio);
-	g->err = b->err;
-	b->err.fd = -1;
-	b->err.line = NULL;
-	errlog_start(loop, &g->err);
 	g->orphan = true;
 	g->srv->norphans++;
 	group_start_timer(loop, g);
@@ -694,27 +709,146 @@ spawn_attr(posix_spawnattr_t *attr)
 }
 
 
+/*
+ * The program's environment: the CGI variables of the request (with the
+ * TLS client's subject when it gave a certificate), --env, and what
+ * --inherit keeps of ours.  sname and pinfo split the path (--dir); NULL:
+ * one program for every path, all of it PATH_INFO.  NULL: b->error says
+ * why.
+ */
+static char **
+program_env(struct backend *b, const struct backend_req *r,
+    const char *sname, const char *pinfo)
+{
+	const struct config *cfg = r->cfg;
+	struct cgi_params cp;
+	char software[64], uid[32], *whole = NULL, **env;
+	char verify[] = "SSL_CLIENT_VERIFY=SUCCESS", *tlsvars[3] = { NULL };
+
+	snprintf(software, sizeof(software), "wsbridge/%s", WSB_VERSION);
+	snprintf(uid, sizeof(uid), "%ld-%llu", (long)getpid(),
+	    (unsigned long long)r->conn_id);
+	memset(&cp, 0, sizeof(cp));
+	cp.req = r->req;
+	cp.hs = r->hs;
+	cp.software = software;
+	cp.script_name = sname != NULL ? sname : "/";
+	cp.path_info = pinfo != NULL ? pinfo : "";
+	if (sname == NULL) {
+		whole = strndup(r->hs->path, r->hs->path_len);
+		cp.path_info = whole != NULL ? whole : "";
+	}
+	cp.remote_addr = r->peer_addr;
+	cp.remote_port = r->peer_port;
+	cp.remote_user = r->remote_user;
+	cp.unique_id = uid;
+	cp.https = r->tls;
+	cp.inherit = cfg->inherit;
+	cp.extra = cfg->env;
+	env = NULL;
+	if (r->client_dn != NULL) {
+		if (asprintf(&tlsvars[0], "SSL_CLIENT_S_DN=%s",
+		    r->client_dn) == -1) {
+			tlsvars[0] = NULL;
+			goto out;
+		}
+		tlsvars[1] = verify;
+		cp.more = tlsvars;
+	}
+	env = cgi_env_build(&cp);
+out:
+	if (env == NULL)
+		snprintf(b->error, sizeof(b->error), "out of memory");
+	free(tlsvars[0]);
+	free(whole);
+	return (env);
+}
+
+/*
+ * Start argv with env on new pipes for stdin, stdout and (with --stderr
+ * log) stderr, in its own process group.  Our ends, close-on-exec and
+ * non-blocking, go to ours[]: stdin's, stdout's, stderr's or -1.  -1:
+ * b->error says why, nothing is left open.
+ */
+static int
+spawn_program(struct backend *b, const struct target *t, char *const *argv,
+    char **env, enum stderr_mode mode, pid_t *pid, int ours[3])
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int rc, i;
+
+	/* The child's ends stay blocking. */
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    (mode == STDERR_LOG && pipe2(err, O_CLOEXEC) == -1) ||
+	    set_nonblock(in[1]) == -1 || set_nonblock(out[0]) == -1 ||
+	    (err[0] != -1 && set_nonblock(err[0]) == -1)) {
+		snprintf(b->error, sizeof(b->error), "pipe: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	if ((rc = spawn_actions(&fa, in[0], out[1], err[1], mode)) != 0) {
+		snprintf(b->error, sizeof(b->error), "cannot start %s: "
+		    "posix_spawn_file_actions: %s", argv[0], strerror(rc));
+		goto fail;
+	}
+	if ((rc = spawn_attr(&attr)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		snprintf(b->error, sizeof(b->error), "cannot start %s: "
+		    "posix_spawnattr: %s", argv[0], strerror(rc));
+		goto fail;
+	}
+	/* A program's file was found at start-up (preflight.c); argv[0]
+	 * stays as it was given, as with execvp(3). */
+	if (t->kind == TARGET_PROGRAM && t->path != NULL)
+		rc = posix_spawn(pid, t->path, &fa, &attr, argv, env);
+	else if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
+		rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, env);
+	else
+		rc = posix_spawn(pid, argv[0], &fa, &attr, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		snprintf(b->error, sizeof(b->error), "cannot start %s: %s",
+		    argv[0], strerror(rc));
+		goto fail;
+	}
+	close(in[0]);
+	close(out[1]);
+	if (err[1] != -1)
+		close(err[1]);
+	ours[0] = in[1];
+	ours[1] = out[0];
+	ours[2] = err[0];
+	return (0);
+
+fail:
+	for (i = 0; i < 2; i++) {
+		if (in[i] != -1)
+			close(in[i]);
+		if (out[i] != -1)
+			close(out[i]);
+		if (err[i] != -1)
+			close(err[i]);
+	}
+	return (-1);
+}
+
 static int
 proc_open(struct backend *b, const struct target *t,
     const struct backend_req *r)
 {
-	struct server *srv;
-	const struct config *cfg;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	struct cgi_params cp;
-	char software[64], uid[32], *script = NULL, *sname = NULL,
-	    *pinfo = NULL, **env = NULL, *dir_argv[2];
+	struct server *srv = r->srv;
+	const struct config *cfg = r->cfg;
+	char *script = NULL, *sname = NULL, *pinfo = NULL, **env = NULL;
+	char *dir_argv[2];
 	char *const *argv;
-	char verify[] = "SSL_CLIENT_VERIFY=SUCCESS", *tlsvars[3] = { NULL };
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	struct pgroup *g = NULL;
-	int rc;
+	int fds[3], rc = -1;
 	pid_t pid;
 
 	/* Whose program it is and what it is run with: the request says. */
-	srv = r->srv;
-	cfg = r->cfg;
 	b->conn_id = r->conn_id;
 	b->detachable = true;
 	if (program_count(srv, cfg) == -1) {
@@ -726,132 +860,46 @@ proc_open(struct backend *b, const struct target *t,
 	if (t->kind == TARGET_DIR) {
 		if (dir_lookup(b, t->path, r->hs->path, r->hs->path_len,
 		    &script, &sname, &pinfo) == -1)
-			goto err0;
+			goto out;
 		dir_argv[0] = script;
 		dir_argv[1] = NULL;
 		argv = dir_argv;
 	} else
 		argv = t->argv;
 	snprintf(b->peer, sizeof(b->peer), "%s", argv[0]);
-
 	b->fail_status = 500;
-	snprintf(software, sizeof(software), "wsbridge/%s", WSB_VERSION);
-	snprintf(uid, sizeof(uid), "%ld-%llu", (long)getpid(),
-	    (unsigned long long)r->conn_id);
-	memset(&cp, 0, sizeof(cp));
-	cp.req = r->req;
-	cp.hs = r->hs;
-	cp.software = software;
-	cp.script_name = sname != NULL ? sname : "/";
-	cp.path_info = pinfo != NULL ? pinfo : "";
-	if (sname == NULL) {
-		/* One program for every path: all of it is PATH_INFO. */
-		pinfo = strndup(r->hs->path, r->hs->path_len);
-		cp.path_info = pinfo != NULL ? pinfo : "";
-	}
-	cp.remote_addr = r->peer_addr;
-	cp.remote_port = r->peer_port;
-	cp.remote_user = r->remote_user;
-	cp.unique_id = uid;
-	cp.https = r->tls;
-	cp.inherit = cfg->inherit;
-	cp.extra = cfg->env;
-	if (r->client_dn != NULL) {
-		if (asprintf(&tlsvars[0], "SSL_CLIENT_S_DN=%s",
-		    r->client_dn) == -1) {
-			tlsvars[0] = NULL;
-			snprintf(b->error, sizeof(b->error), "out of memory");
-			goto err0;
-		}
-		tlsvars[1] = verify;
-		cp.more = tlsvars;
-	}
-	if ((env = cgi_env_build(&cp)) == NULL) {
-		snprintf(b->error, sizeof(b->error), "out of memory");
-		goto err0;
-	}
-
-	/* Our ends close-on-exec and non-blocking; the child's blocking. */
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    (cfg->stderr_mode == STDERR_LOG && pipe2(err, O_CLOEXEC) == -1) ||
-	    set_nonblock(in[1]) == -1 || set_nonblock(out[0]) == -1 ||
-	    (err[0] != -1 && set_nonblock(err[0]) == -1)) {
-		snprintf(b->error, sizeof(b->error), "pipe: %s",
-		    strerror(errno));
-		goto err1;
-	}
+	if ((env = program_env(b, r, sname, pinfo)) == NULL)
+		goto out;
 	if ((g = group_new(b, srv, cfg->close_grace)) == NULL) {
 		snprintf(b->error, sizeof(b->error), "out of memory");
-		goto err1;
+		goto out;
 	}
-	if ((rc = spawn_actions(&fa, in[0], out[1], err[1],
-	    cfg->stderr_mode)) != 0) {
-		snprintf(b->error, sizeof(b->error), "cannot start %s: "
-		    "posix_spawn_file_actions: %s", argv[0], strerror(rc));
-		goto err1;
+	if (spawn_program(b, t, argv, env, cfg->stderr_mode, &pid, fds) ==
+	    -1) {
+		free(g);
+		goto out;
 	}
-	if ((rc = spawn_attr(&attr)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		snprintf(b->error, sizeof(b->error), "cannot start %s: "
-		    "posix_spawnattr: %s", argv[0], strerror(rc));
-		goto err1;
-	}
-	/* A program's file was found at start-up (preflight.c); argv[0]
-	 * stays as it was given, as with execvp(3). */
-	if (t->kind == TARGET_PROGRAM && t->path != NULL)
-		rc = posix_spawn(&pid, t->path, &fa, &attr, argv, env);
-	else if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
-		rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
-	else
-		rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc != 0) {
-		snprintf(b->error, sizeof(b->error), "cannot start %s: %s",
-		    argv[0], strerror(rc));
-		goto err1;
-	}
-	close(in[0]);
-	close(out[1]);
-	if (err[1] != -1)
-		close(err[1]);
 	group_start(b->loop, g, pid);
-	b->group = g;
-	b->rfd = out[0];
-	b->wfd = in[1];
-	b->err.fd = err[0];
-	b->err.conn_id = r->conn_id;
-	errlog_start(b->loop, &b->err);
+	b->priv = g;
+	b->wfd = fds[0];
+	b->rfd = fds[1];
+	g->err.fd = fds[2];
+	g->err.conn_id = r->conn_id;
+	errlog_start(b->loop, &g->err);
 	b->connecting = true;
 	ev_io_init(&b->wio, started_cb, b->wfd, EV_WRITE);
 	ev_io_start(b->loop, &b->wio);
 	log_debug("#%llu started %s, pid %d", (unsigned long long)r->conn_id,
 	    argv[0], (int)pid);
+	rc = 0;
+out:
+	if (rc == -1)
+		program_uncount(srv);
 	cgi_env_free(env);
-	free(tlsvars[0]);
 	free(script);
 	free(sname);
 	free(pinfo);
-	return (0);
-
-err1:
-	free(g);
-	for (rc = 0; rc < 2; rc++) {
-		if (in[rc] != -1)
-			close(in[rc]);
-		if (out[rc] != -1)
-			close(out[rc]);
-		if (err[rc] != -1)
-			close(err[rc]);
-	}
-	cgi_env_free(env);
-err0:
-	program_uncount(srv);
-	free(tlsvars[0]);
-	free(script);
-	free(sname);
-	free(pinfo);
-	return (-1);
+	return (rc);
 }
 
 /*
@@ -872,20 +920,21 @@ grow_pipe(int fd, bool *grown)
 static ssize_t
 proc_read(struct backend *b, void *buf, size_t len)
 {
+	struct pgroup *g = b->priv;
 	ssize_t n;
 
-	if (!b->out_eof) {
+	if (!g->out_eof) {
 		if ((n = backend_fd_read(b, buf, len)) >= PIPE_DEFAULT)
-			grow_pipe(b->rfd, &b->out_grown);
+			grow_pipe(b->rfd, &g->out_grown);
 		if (n != 0)
 			return (n);
 		/* stdout is done; the EOF waits for the exit status. */
-		b->out_eof = true;
+		g->out_eof = true;
 		ev_io_stop(b->loop, &b->rio);
 		close(b->rfd);
 		b->rfd = -1;
 	}
-	if (b->exited)
+	if (g->exited)
 		return (0);
 	errno = EAGAIN;
 	return (-1);
@@ -894,10 +943,11 @@ proc_read(struct backend *b, void *buf, size_t len)
 static ssize_t
 proc_write(struct backend *b, const void *buf, size_t len)
 {
+	struct pgroup *g = b->priv;
 	ssize_t n = backend_fd_write(b, buf, len);
 
 	if (n == -1 && errno == EAGAIN) {
-		grow_pipe(b->wfd, &b->in_grown);
+		grow_pipe(b->wfd, &g->in_grown);
 		errno = EAGAIN;
 	}
 	return (n);
@@ -917,10 +967,9 @@ static void
 proc_close(struct backend *b)
 {
 	/* A group with members left keeps its output pipes, orphaned. */
-	if (b->group != NULL)
+	if (b->priv != NULL)
 		group_detach(b);
 	backend_fd_close(b);
-	errlog_close(b->loop, &b->err);
 }
 
 const struct backend_ops backend_proc_ops = {
