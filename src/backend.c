@@ -84,6 +84,8 @@ backend_ops_for(const struct target *t)
 	case TARGET_PROGRAM:
 	case TARGET_DIR:
 		return (&backend_proc_ops);
+	case TARGET_STDIO:
+		return (&backend_stdio_ops);
 	case TARGET_TCP:
 	case TARGET_UNIX:
 		break;

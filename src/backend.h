@@ -111,6 +111,13 @@ struct backend {
 	bool		in_grown;	/* stdin pipe enlarged */
 	struct errlog	err;		/* stderr, with --stderr log */
 	uint64_t	conn_id;	/* for the log */
+
+	/* Stdio backend. */
+	bool		keep_input;	/* never read only to throw away: its
+					   input outlives the connection */
+	struct server	*srv;		/* whose stdin and stdout it holds */
+	int		in_flags;	/* their file status flags before */
+	int		out_flags;
 };
 
 /*
@@ -145,6 +152,7 @@ void	backend_fd_close(struct backend *);
 
 extern const struct backend_ops backend_tcp_ops;
 extern const struct backend_ops backend_proc_ops;
+extern const struct backend_ops backend_stdio_ops;
 
 /* backend_ops_for(t): the implementation that serves target t. */
 const struct backend_ops *backend_ops_for(const struct target *);

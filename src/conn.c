@@ -437,7 +437,7 @@ update_watchers(struct conn *c)
 	}
 	if (c->backend_open) {
 		if (!c->be.eof)
-			brd = backend_discarding(c) ||
+			brd = (backend_discarding(c) && !c->be.keep_input) ||
 			    (c->state == CONN_OPEN &&
 			    pipe_wants_source(&c->down));
 		/* Parsed client bytes waiting for room (inflated data can

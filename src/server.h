@@ -48,6 +48,9 @@ struct server {
 	unsigned	limit_suppressed; /* refusals not logged since */
 	uint64_t	next_id;	/* connection ids, for the log */
 	bool		draining;	/* shutting down: no new work */
+	bool		stdio_busy;	/* a connection holds our stdin and
+					   stdout (backend_stdio.c) */
+	bool		stdin_ended;	/* stdin reached EOF: stdio is done */
 	struct snapshot	*snap;		/* configuration, users, tokens, TLS:
 					   replaced on HUP, pinned by each
 					   connection */
