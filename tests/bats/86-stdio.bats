@@ -143,7 +143,8 @@ close=1000 tcp_closed=True" ]
 }
 
 @test "while a client holds stdio another upgrade gets 503 with Retry-After; once it leaves the next one gets what stdin held meanwhile, and writes after it" {
-	start_stdio --connect stdio
+	# The client's leaving lets go of stdio, not the close timeout.
+	start_stdio --connect stdio --close-timeout 30
 	bg first py '
 import fcntl, os, struct, termios, time
 from wsraw import connect_ws, OP_BINARY
@@ -321,8 +322,10 @@ print("close=%s" % (cf.close_code() if cf else None))'
 	local client=$BG_PID
 	wait_for 10 test -e "$T/ready"
 	cat "$T/big.in" >"$T/in.fifo"
-	wait_pid_gone "$client" 80
-	wait_pid_gone "$reader" 80
+	wait_pid_gone "$client" 60
+	# What the client sent is all on stdout soon after it has gone.
+	wait_for 20 eval '[ "$(stat -c %s "$T/stdout.bin")" -ge 8388608 ]'
+	wait_pid_gone "$reader" 10
 	cat "$T/client.out" "$T/client.log" "$T/reader.out"
 	local sha
 	sha=$(sha256sum <"$T/big.in" | cut -d' ' -f1)
@@ -397,4 +400,47 @@ refused() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[1]}" = "/ -> stdio" ]
+}
+
+@test "SIGTERM while a client holds stdio: close 1001, exit 0, and the stdin and stdout its parent shares are as they were" {
+	mkfifo "$T/in.fifo"
+	run py '
+import fcntl, os, signal, subprocess, sys, time
+from wsraw import connect_ws
+T = os.environ["T"]
+
+def wait_log(text):
+	dl = time.monotonic() + 10
+	while time.monotonic() < dl:
+		for line in open(T + "/server.log"):
+			if text in line:
+				return line
+		time.sleep(0.02)
+	raise RuntimeError("no %r in the log" % text)
+
+# One open file each, shared with the server: what it sets, we see.
+fin = os.open(T + "/in.fifo", os.O_RDWR)
+rout, wout = os.pipe()
+flags = lambda: (oct(fcntl.fcntl(fin, fcntl.F_GETFL)),
+    oct(fcntl.fcntl(wout, fcntl.F_GETFL)))
+before = flags()
+p = subprocess.Popen([sys.argv[1], "--listen", "127.0.0.1:0", "--connect",
+    "stdio"], stdin=fin, stdout=wout, stderr=open(T + "/server.log", "w"))
+port = int(wait_log("listening on").rsplit(":", 1)[1])
+ws = connect_ws("127.0.0.1", port)
+wait_log("#1 open ")
+held = flags()
+p.send_signal(signal.SIGTERM)
+cf, _, closed = ws.expect_close()
+ws.close()
+rc = p.wait(20)
+print("before", *before)
+print("held", *held)
+print("after", *flags())
+print("close=%d rc=%d" % (cf.close_code(), rc))' "$WSBRIDGE"
+	echo "$output"
+	[ "${lines[0]}" = "before 0o100002 0o1" ]
+	[ "${lines[1]}" = "held 0o104002 0o4001" ]
+	[ "${lines[2]}" = "after 0o100002 0o1" ]
+	[ "${lines[3]}" = "close=1001 rc=0" ]
 }
