@@ -157,7 +157,8 @@ while not os.path.exists(T + "/go"):
 ws.send_close(1000)
 cf = ws.recv_frame()
 print("close=%s" % cf.close_code())
-# Closing, not closed yet: what comes into stdin now is not read.
+# Closing, not closed yet: what comes into stdin now stays there (half a
+# second is far longer than the server takes to read what is ready).
 fd = os.open(T + "/in.fifo", os.O_WRONLY)
 os.write(fd, b"kept,")
 time.sleep(0.5)
