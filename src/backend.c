@@ -58,6 +58,7 @@ backend_init(struct backend *b, struct ev_loop *loop,
 	b->error[0] = '\0';
 	b->fail_status = 502;
 	b->eof = false;
+	b->keep_input = false;
 	b->priv = NULL;
 }
 
@@ -84,6 +85,8 @@ backend_ops_for(const struct target *t)
 	case TARGET_PROGRAM:
 	case TARGET_DIR:
 		return (&backend_proc_ops);
+	case TARGET_STDIO:
+		return (&backend_stdio_ops);
 	case TARGET_TCP:
 	case TARGET_UNIX:
 		break;

@@ -93,6 +93,8 @@ struct backend {
 	uint16_t	eof_code;	/* close code its EOF means (0: 1000) */
 	char		eof_reason[64];	/* and the reason to send */
 	uint64_t	conn_id;	/* for the log */
+	bool		keep_input;	/* never read only to throw away: its
+					   input outlives the connection */
 	void		*priv;		/* the kind's own state, or NULL
 					   (a program's: its process group) */
 };
@@ -129,6 +131,7 @@ void	backend_fd_close(struct backend *);
 
 extern const struct backend_ops backend_tcp_ops;
 extern const struct backend_ops backend_proc_ops;
+extern const struct backend_ops backend_stdio_ops;
 
 /* backend_ops_for(t): the implementation that serves target t. */
 const struct backend_ops *backend_ops_for(const struct target *);

@@ -38,7 +38,9 @@ static const char usage_text[] =
 "  -l, --listen [ADDR:]PORT   listen on ADDR (IPv4, [IPv6] or a host name)\n"
 "                             and PORT; without ADDR on every address, IPv4\n"
 "                             and IPv6; or unix:/PATH.  Repeat for more.\n"
-"  -c, --connect TARGET       backend: HOST:PORT, [IPv6]:PORT or unix:/PATH\n"
+"  -c, --connect TARGET       backend: HOST:PORT, [IPv6]:PORT or unix:/PATH;\n"
+"                             or stdio: wsbridge's own stdin and stdout, one\n"
+"                             connection at a time (--workers 1)\n"
 "  -- PROGRAM [ARGS...]       spawn PROGRAM (no shell) for each connection:\n"
 "                             its stdin and stdout are the WebSocket\n"
 "      --dir DIR              spawn DIR/NAME for a request to /NAME\n"
@@ -81,7 +83,8 @@ static const char usage_text[] =
 "HTTP front door:\n"
 "      --static DIR           serve files from DIR to plain GET/HEAD requests\n"
 "      --route PATH=TARGET    requests under PATH go to TARGET (HOST:PORT,\n"
-"                             unix:/PATH or /program args); repeatable\n"
+"                             unix:/PATH, stdio or /program args);\n"
+"                             repeatable\n"
 "      --token-file FILE|DIR  websockify token files (\"token: host:port\");\n"
 "                             the token comes from ?token= or the path\n"
 "      --origin LIST          allowed Origins: https://host[:port] or\n"
@@ -475,6 +478,8 @@ parse_target(const char *arg, bool programs, struct target *t, char *err,
 		t->kind = TARGET_UNIX;
 		if ((t->path = strdup(arg + 5)) == NULL)
 			return (errf(err, errlen, "out of memory"));
+	} else if (strcmp(arg, "stdio") == 0) {
+		t->kind = TARGET_STDIO;
 	} else if (programs && (arg[0] == '/' || arg[0] == '.')) {
 		/* A program and its arguments, split on blanks. */
 		t->kind = TARGET_PROGRAM;
@@ -1502,6 +1507,19 @@ parse_args(struct parse *ps, int argc, char **argv, char *err,
 			return (errf(err, errlen, "--listen %s: ,tls needs "
 			    "--tls-cert and --tls-key",
 			    cfg->listens[i].display));
+	/* One process owns our stdin and stdout. */
+	for (size_t i = 0; i <= cfg->nroutes && cfg->workers > 1; i++) {
+		const struct route *r = i < cfg->nroutes ? &cfg->routes[i] :
+		    NULL;
+
+		if ((r != NULL ? r->target.kind : cfg->connect.kind) ==
+		    TARGET_STDIO)
+			return (errf(err, errlen, "%s%s%sstdio cannot be used "
+			    "with --workers %u: one process owns stdin and "
+			    "stdout", r != NULL ? "--route " : "--connect ",
+			    r != NULL ? r->prefix : "", r != NULL ? "=" : "",
+			    cfg->workers));
+	}
 	cfg->connect.lines = (cfg->connect.kind == TARGET_PROGRAM ||
 	    cfg->connect.kind == TARGET_DIR) && !cfg->binary;
 	for (size_t i = 0; i < cfg->nroutes; i++)

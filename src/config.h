@@ -15,7 +15,8 @@ enum target_kind {
 	TARGET_TCP,		/* host:port, resolved per connection */
 	TARGET_UNIX,		/* unix:/path */
 	TARGET_PROGRAM,		/* -- PROGRAM ARGS: spawned per connection */
-	TARGET_DIR		/* --dir DIR: the path names the program */
+	TARGET_DIR,		/* --dir DIR: the path names the program */
+	TARGET_STDIO		/* stdio: our own stdin and stdout */
 };
 
 enum stderr_mode {

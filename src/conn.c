@@ -440,8 +440,10 @@ update_watchers(struct conn *c)
 			ev_io_stop(loop, &c->cwio);
 	}
 	if (bridge_is_live(&c->br, BRIDGE_BACKEND)) {
+		/* Read to be dropped only what nobody else would read. */
 		brd = bridge_wants_read(&c->br, BRIDGE_BACKEND) &&
-		    (c->state == CONN_OPEN || backend_discarding(c));
+		    (c->state == CONN_OPEN ||
+		    (backend_discarding(c) && !c->be.keep_input));
 		/* Parsed client bytes waiting for room (inflated data can
 		 * outgrow the buffer with no new client read to come): the
 		 * backend turning writable is the next chance. */

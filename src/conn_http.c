@@ -626,7 +626,9 @@ open_backend(struct conn *c, const struct http_request *req,
 			    c->be.error);
 		else
 			snprintf(whybuf, sizeof(whybuf), "%s", c->be.error);
-		reply_status(c, c->be.fail_status, whybuf, NULL, REFUSE_WARN);
+		reply_status(c, c->be.fail_status, whybuf,
+		    c->be.fail_status == 503 ? "Retry-After: 1\r\n" : NULL,
+		    REFUSE_WARN);
 		return;
 	}
 	/* What follows the head is WebSocket data: it stays in rx. */

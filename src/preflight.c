@@ -365,6 +365,7 @@ print_target(const struct target *t, FILE *out)
 	switch (t->kind) {
 	case TARGET_TCP:
 	case TARGET_UNIX:
+	case TARGET_STDIO:
 		fprintf(out, "%s\n", t->display);
 		return;
 	case TARGET_PROGRAM:

@@ -48,6 +48,14 @@ struct server {
 	unsigned	limit_suppressed; /* refusals not logged since */
 	uint64_t	next_id;	/* connection ids, for the log */
 	bool		draining;	/* shutting down: no new work */
+	struct {			/* our stdin and stdout, for one
+					   connection at a time
+					   (backend_stdio.c) */
+		bool	busy;		/* a connection holds them */
+		bool	ended;		/* stdin reached EOF: stdio is done */
+		int	in_flags;	/* their file status flags before */
+		int	out_flags;
+	} stdio;
 	struct snapshot	*snap;		/* configuration, users, tokens, TLS:
 					   replaced on HUP, pinned by each
 					   connection */
