@@ -23,6 +23,7 @@
 
 #include "backend.h"
 #include "cgi_env.h"
+#include "fdbudget.h"
 #include "handshake.h"
 #include "http.h"
 #include "quota.h"
@@ -134,8 +135,7 @@ group_free(struct ev_loop *loop, struct pgroup *g)
 	ev_child_stop(loop, &g->child);
 	ev_timer_stop(loop, &g->timer);
 	ev_io_stop(loop, &g->outio);
-	if (g->outfd != -1)
-		close(g->outfd);
+	backend_fd_release(&srv->fds, &g->outfd);
 	errlog_close(loop, &g->err);
 	linger_remove(loop, g);
 	if (g->prev != NULL)
@@ -214,8 +214,7 @@ orphan_out_cb(struct ev_loop *loop, ev_io *w, int revents)
 	n = read(g->outfd, sink, sizeof(sink));
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		ev_io_stop(loop, w);
-		close(g->outfd);
-		g->outfd = -1;
+		backend_fd_release(&g->srv->fds, &g->outfd);
 	}
 }
 
@@ -230,10 +229,7 @@ output_end(struct backend *b)
 		return;
 	b->out_eof = true;
 	ev_io_stop(b->loop, &b->rio);
-	if (b->rfd != -1) {
-		close(b->rfd);
-		b->rfd = -1;
-	}
+	backend_fd_release(b->fds, &b->rfd);
 	b->event(b, BACKEND_READABLE);
 }
 
@@ -465,8 +461,7 @@ errlog_close(struct ev_loop *loop, struct errlog *e)
 	if (e->fd != -1) {
 		errlog_flush(e);
 		ev_io_stop(loop, &e->io);
-		close(e->fd);
-		e->fd = -1;
+		backend_fd_release(e->fds, &e->fd);
 	}
 	free(e->line);
 	e->line = NULL;
@@ -531,6 +526,16 @@ set_nonblock(int fd)
 	int fl = fcntl(fd, F_GETFL);
 
 	return (fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK));
+}
+
+/* pipe2(p, O_CLOEXEC), both ends counted in fds. */
+static int
+counted_pipe(struct fdbudget *fds, int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (-1);
+	fdbudget_take(fds, 2);
+	return (0);
 }
 
 /* Percent-decode one path segment; NUL and '/' may not be encoded. */
@@ -772,8 +777,10 @@ proc_open(struct backend *b, const struct target *t,
 	}
 
 	/* Our ends close-on-exec and non-blocking; the child's blocking. */
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    (cfg->stderr_mode == STDERR_LOG && pipe2(err, O_CLOEXEC) == -1) ||
+	if (counted_pipe(b->fds, in) == -1 ||
+	    counted_pipe(b->fds, out) == -1 ||
+	    (cfg->stderr_mode == STDERR_LOG &&
+	    counted_pipe(b->fds, err) == -1) ||
 	    set_nonblock(in[1]) == -1 || set_nonblock(out[0]) == -1 ||
 	    (err[0] != -1 && set_nonblock(err[0]) == -1)) {
 		snprintf(b->error, sizeof(b->error), "pipe: %s",
@@ -811,15 +818,15 @@ proc_open(struct backend *b, const struct target *t,
 		    argv[0], strerror(rc));
 		goto err1;
 	}
-	close(in[0]);
-	close(out[1]);
-	if (err[1] != -1)
-		close(err[1]);
+	backend_fd_release(b->fds, &in[0]);
+	backend_fd_release(b->fds, &out[1]);
+	backend_fd_release(b->fds, &err[1]);
 	group_start(b->loop, g, pid);
 	b->group = g;
 	b->rfd = out[0];
 	b->wfd = in[1];
 	b->err.fd = err[0];
+	b->err.fds = b->fds;
 	b->err.conn_id = r->conn_id;
 	errlog_start(b->loop, &b->err);
 	b->connecting = true;
@@ -837,12 +844,9 @@ proc_open(struct backend *b, const struct target *t,
 err1:
 	free(g);
 	for (rc = 0; rc < 2; rc++) {
-		if (in[rc] != -1)
-			close(in[rc]);
-		if (out[rc] != -1)
-			close(out[rc]);
-		if (err[rc] != -1)
-			close(err[rc]);
+		backend_fd_release(b->fds, &in[rc]);
+		backend_fd_release(b->fds, &out[rc]);
+		backend_fd_release(b->fds, &err[rc]);
 	}
 	cgi_env_free(env);
 err0:
@@ -882,8 +886,7 @@ proc_read(struct backend *b, void *buf, size_t len)
 		/* stdout is done; the EOF waits for the exit status. */
 		b->out_eof = true;
 		ev_io_stop(b->loop, &b->rio);
-		close(b->rfd);
-		b->rfd = -1;
+		backend_fd_release(b->fds, &b->rfd);
 	}
 	if (b->exited)
 		return (0);
@@ -909,8 +912,7 @@ proc_shutdown_write(struct backend *b)
 	if (b->wfd == -1)
 		return;
 	ev_io_stop(b->loop, &b->wio);
-	close(b->wfd);
-	b->wfd = -1;
+	backend_fd_release(b->fds, &b->wfd);
 }
 
 static void
