@@ -29,8 +29,11 @@ server_conn_gone(struct server *srv)
 
 /*
  * How many descriptors are open: the entries of /proc/self/fd but the
- * directory's own, or else each number below limit asked about.
+ * directory's own, or else each number below limit asked about (up to
+ * FDS_SCAN_MAX: at start-up what is open has low numbers).
  */
+#define FDS_SCAN_MAX	65536
+
 static unsigned
 fds_open(long limit)
 {
@@ -46,7 +49,7 @@ fds_open(long limit)
 		closedir(d);
 		return (n > 0 ? n - 1 : 0);
 	}
-	for (fd = 0; fd < limit; fd++)
+	for (fd = 0; fd < limit && fd < FDS_SCAN_MAX; fd++)
 		if (fcntl((int)fd, F_GETFD) != -1)
 			n++;
 	return (n);
