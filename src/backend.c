@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fdbudget.h"
 
 static void
 backend_rio_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -42,11 +43,12 @@ backend_watchers_init(struct backend *b)
 }
 
 void
-backend_init(struct backend *b, struct ev_loop *loop,
+backend_init(struct backend *b, struct ev_loop *loop, struct fdbudget *fds,
     const struct backend_ops *ops, backend_event_cb *event, void *owner)
 {
 	b->ops = ops;
 	b->loop = loop;
+	b->fds = fds;
 	b->event = event;
 	b->owner = owner;
 	b->rfd = b->wfd = -1;
@@ -75,7 +77,7 @@ backend_read(struct backend *b, void *buf, size_t len)
 void
 backend_retarget(struct backend *b, const struct backend_ops *ops)
 {
-	backend_init(b, b->loop, ops, b->event, b->owner);
+	backend_init(b, b->loop, b->fds, ops, b->event, b->owner);
 }
 
 const struct backend_ops *
@@ -92,6 +94,16 @@ backend_ops_for(const struct target *t)
 		break;
 	}
 	return (&backend_tcp_ops);
+}
+
+void
+backend_fd_release(struct fdbudget *fds, int *fd)
+{
+	if (*fd == -1)
+		return;
+	close(*fd);
+	*fd = -1;
+	fdbudget_give(fds, 1);
 }
 
 ssize_t
@@ -144,9 +156,8 @@ backend_fd_close(struct backend *b)
 {
 	ev_io_stop(b->loop, &b->rio);
 	ev_io_stop(b->loop, &b->wio);
-	if (b->rfd != -1)
-		close(b->rfd);
-	if (b->wfd != -1 && b->wfd != b->rfd)
-		close(b->wfd);
-	b->rfd = b->wfd = -1;
+	if (b->wfd == b->rfd)
+		b->wfd = -1;		/* a socket: one descriptor */
+	backend_fd_release(b->fds, &b->rfd);
+	backend_fd_release(b->fds, &b->wfd);
 }

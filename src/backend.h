@@ -1,8 +1,9 @@
 /*
  * backend.h - where a connection's bytes go: the one interface that the TCP
  * (and Unix-socket) backend and the program backend implement.  conn.c never
- * asks which one it has.  A backend owns its descriptors and their watchers
- * and reports readiness to its owner through one callback.
+ * asks which one it has.  A backend owns its descriptors and their watchers,
+ * counts them in the count its owner hands it, and reports readiness to its
+ * owner through one callback.
  */
 #ifndef WSB_BACKEND_H
 #define WSB_BACKEND_H
@@ -17,6 +18,7 @@
 #include "config.h"
 
 struct backend;
+struct fdbudget;
 struct server;
 struct handshake;
 
@@ -71,6 +73,10 @@ struct backend_ops {
 struct backend {
 	const struct backend_ops *ops;
 	struct ev_loop	*loop;
+	struct fdbudget	*fds;		/* the process's descriptor count: every
+					   descriptor below is in it, and
+					   while a name is looked up, the
+					   socket to come */
 	backend_event_cb *event;	/* owner's callback */
 	void		*owner;
 	int		rfd;		/* read side (-1 when closed) */
@@ -100,10 +106,11 @@ struct backend {
 };
 
 /*
- * backend_init(b, loop, ops, event, owner): an unopened backend; ops is
- * backend_tcp_ops or another implementation.
+ * backend_init(b, loop, fds, ops, event, owner): an unopened backend that
+ * will count its descriptors in fds; ops is backend_tcp_ops or another
+ * implementation.
  */
-void	backend_init(struct backend *, struct ev_loop *,
+void	backend_init(struct backend *, struct ev_loop *, struct fdbudget *,
 	    const struct backend_ops *, backend_event_cb *, void *);
 
 /*
@@ -113,7 +120,7 @@ ssize_t	backend_read(struct backend *, void *, size_t);
 
 /*
  * backend_retarget(b, ops): b, unopened, for another kind of backend; its
- * loop, owner and event callback stay as backend_init() set them.
+ * loop, count, owner and event callback stay as backend_init() set them.
  */
 void	backend_retarget(struct backend *, const struct backend_ops *);
 
@@ -124,6 +131,13 @@ void	backend_retarget(struct backend *, const struct backend_ops *);
 void	backend_watchers_init(struct backend *);
 
 /* Shared pieces for descriptor-based backends (backend.c). */
+
+/*
+ * backend_fd_release(fds, fd): close *fd unless it is -1, take it off the
+ * count fds and set it to -1.
+ */
+void	backend_fd_release(struct fdbudget *, int *);
+
 ssize_t	backend_fd_read(struct backend *, void *, size_t);
 ssize_t	backend_fd_write(struct backend *, const void *, size_t);
 void	backend_fd_want(struct backend *, bool, bool);

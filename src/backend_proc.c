@@ -23,6 +23,7 @@
 
 #include "backend.h"
 #include "cgi_env.h"
+#include "fdbudget.h"
 #include "handshake.h"
 #include "http.h"
 #include "quota.h"
@@ -48,6 +49,7 @@ extern char **environ;
 /* A program's stderr pipe, logged line by line. */
 struct errlog {
 	int		fd;		/* -1 when none */
+	struct fdbudget	*fds;		/* where fd is counted */
 	ev_io		io;
 	char		*line;		/* the line being gathered */
 	size_t		len;
@@ -152,8 +154,7 @@ group_free(struct ev_loop *loop, struct pgroup *g)
 	ev_child_stop(loop, &g->child);
 	ev_timer_stop(loop, &g->timer);
 	ev_io_stop(loop, &g->outio);
-	if (g->outfd != -1)
-		close(g->outfd);
+	backend_fd_release(&srv->fds, &g->outfd);
 	errlog_close(loop, &g->err);
 	linger_remove(loop, g);
 	if (g->prev != NULL)
@@ -232,8 +233,7 @@ orphan_out_cb(struct ev_loop *loop, ev_io *w, int revents)
 	n = read(g->outfd, sink, sizeof(sink));
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		ev_io_stop(loop, w);
-		close(g->outfd);
-		g->outfd = -1;
+		backend_fd_release(&g->srv->fds, &g->outfd);
 	}
 }
 
@@ -250,10 +250,7 @@ output_end(struct backend *b)
 		return;
 	g->out_eof = true;
 	ev_io_stop(b->loop, &b->rio);
-	if (b->rfd != -1) {
-		close(b->rfd);
-		b->rfd = -1;
-	}
+	backend_fd_release(b->fds, &b->rfd);
 	b->event(b, BACKEND_READABLE);
 }
 
@@ -406,6 +403,7 @@ group_new(struct backend *b, struct server *srv, double grace)
 	g->b = b;
 	g->outfd = -1;
 	g->err.fd = -1;
+	g->err.fds = &srv->fds;
 	ev_init(&g->child, leader_cb);
 	ev_init(&g->timer, group_timer_cb);
 	ev_init(&g->outio, orphan_out_cb);
@@ -480,8 +478,7 @@ errlog_close(struct ev_loop *loop, struct errlog *e)
 	if (e->fd != -1) {
 		errlog_flush(e);
 		ev_io_stop(loop, &e->io);
-		close(e->fd);
-		e->fd = -1;
+		backend_fd_release(e->fds, &e->fd);
 	}
 	free(e->line);
 	e->line = NULL;
@@ -546,6 +543,16 @@ set_nonblock(int fd)
 	int fl = fcntl(fd, F_GETFL);
 
 	return (fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK));
+}
+
+/* pipe2(p, O_CLOEXEC), both ends counted in fds. */
+static int
+counted_pipe(struct fdbudget *fds, int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (-1);
+	fdbudget_take(fds, 2);
+	return (0);
 }
 
 /* Percent-decode one path segment; NUL and '/' may not be encoded. */
@@ -780,8 +787,9 @@ spawn_program(struct backend *b, const struct target *t, char *const *argv,
 	int rc, i;
 
 	/* The child's ends stay blocking. */
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    (mode == STDERR_LOG && pipe2(err, O_CLOEXEC) == -1) ||
+	if (counted_pipe(b->fds, in) == -1 ||
+	    counted_pipe(b->fds, out) == -1 ||
+	    (mode == STDERR_LOG && counted_pipe(b->fds, err) == -1) ||
 	    set_nonblock(in[1]) == -1 || set_nonblock(out[0]) == -1 ||
 	    (err[0] != -1 && set_nonblock(err[0]) == -1)) {
 		snprintf(b->error, sizeof(b->error), "pipe: %s",
@@ -814,10 +822,9 @@ spawn_program(struct backend *b, const struct target *t, char *const *argv,
 		    argv[0], strerror(rc));
 		goto fail;
 	}
-	close(in[0]);
-	close(out[1]);
-	if (err[1] != -1)
-		close(err[1]);
+	backend_fd_release(b->fds, &in[0]);
+	backend_fd_release(b->fds, &out[1]);
+	backend_fd_release(b->fds, &err[1]);
 	ours[0] = in[1];
 	ours[1] = out[0];
 	ours[2] = err[0];
@@ -825,12 +832,9 @@ spawn_program(struct backend *b, const struct target *t, char *const *argv,
 
 fail:
 	for (i = 0; i < 2; i++) {
-		if (in[i] != -1)
-			close(in[i]);
-		if (out[i] != -1)
-			close(out[i]);
-		if (err[i] != -1)
-			close(err[i]);
+		backend_fd_release(b->fds, &in[i]);
+		backend_fd_release(b->fds, &out[i]);
+		backend_fd_release(b->fds, &err[i]);
 	}
 	return (-1);
 }
@@ -931,8 +935,7 @@ proc_read(struct backend *b, void *buf, size_t len)
 		/* stdout is done; the EOF waits for the exit status. */
 		g->out_eof = true;
 		ev_io_stop(b->loop, &b->rio);
-		close(b->rfd);
-		b->rfd = -1;
+		backend_fd_release(b->fds, &b->rfd);
 	}
 	if (g->exited)
 		return (0);
@@ -959,8 +962,7 @@ proc_shutdown_write(struct backend *b)
 	if (b->wfd == -1)
 		return;
 	ev_io_stop(b->loop, &b->wio);
-	close(b->wfd);
-	b->wfd = -1;
+	backend_fd_release(b->fds, &b->wfd);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fdbudget.h"
 #include "log.h"
 #include "server.h"
 
@@ -46,6 +47,16 @@ stdio_nonblock(const struct server *srv)
 	return (-1);
 }
 
+/* A close-on-exec duplicate of fd in *to, counted in b->fds. */
+static int
+counted_dup(struct backend *b, int fd, int *to)
+{
+	if ((*to = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
+		return (-1);
+	fdbudget_take(b->fds, 1);
+	return (0);
+}
+
 static int
 stdio_open(struct backend *b, const struct target *t,
     const struct backend_req *r)
@@ -68,8 +79,8 @@ stdio_open(struct backend *b, const struct target *t,
 	/* Flags of both first: they may be one open file (a terminal). */
 	if ((srv->stdio.in_flags = fcntl(STDIN_FILENO, F_GETFL)) == -1 ||
 	    (srv->stdio.out_flags = fcntl(STDOUT_FILENO, F_GETFL)) == -1 ||
-	    (b->rfd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)) == -1 ||
-	    (b->wfd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) == -1 ||
+	    counted_dup(b, STDIN_FILENO, &b->rfd) == -1 ||
+	    counted_dup(b, STDOUT_FILENO, &b->wfd) == -1 ||
 	    stdio_nonblock(srv) == -1) {
 		snprintf(b->error, sizeof(b->error), "stdio: %s",
 		    strerror(errno));
@@ -139,8 +150,7 @@ stdio_shutdown_write(struct backend *b)
 	if (b->wfd == -1)
 		return;
 	ev_io_stop(b->loop, &b->wio);
-	close(b->wfd);
-	b->wfd = -1;
+	backend_fd_release(b->fds, &b->wfd);
 }
 
 static void

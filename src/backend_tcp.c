@@ -1,7 +1,8 @@
 /*
  * backend_tcp.c - the TCP and Unix-socket backend: resolve without blocking
  * (numeric addresses skip the lookup), then try each address in turn with a
- * non-blocking connect().  The overall deadline is the owner's timer.
+ * non-blocking connect().  The overall deadline is the owner's timer.  One
+ * descriptor is counted from the lookup on: the socket, or the one to come.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fdbudget.h"
 #include "log.h"
 #include "resolve.h"
 
@@ -97,6 +99,7 @@ start_connect(struct backend *b, int family, const struct sockaddr *sa,
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return (errno);
+	fdbudget_take(b->fds, 1);
 	if (family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* EAGAIN is no connect in progress: on a Unix socket the peer's
@@ -104,7 +107,7 @@ start_connect(struct backend *b, int family, const struct sockaddr *sa,
 	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS) {
 		int err = errno;
 
-		close(fd);
+		backend_fd_release(b->fds, &fd);
 		return (err);
 	}
 	b->rfd = b->wfd = fd;
@@ -124,10 +127,8 @@ tcp_try_next(struct backend *b, int err)
 	struct addrinfo *ai;
 
 	ev_io_stop(b->loop, &b->wio);
-	if (b->rfd != -1) {
-		close(b->rfd);
-		b->rfd = b->wfd = -1;
-	}
+	backend_fd_release(b->fds, &b->rfd);
+	b->wfd = -1;
 	b->connecting = false;
 	while ((ai = b->next_addr) != NULL) {
 		b->next_addr = ai->ai_next;
@@ -149,6 +150,7 @@ tcp_resolved(void *arg, struct addrinfo *res, int gai_err)
 	struct backend *b = arg;
 
 	b->resolving = NULL;
+	fdbudget_give(b->fds, 1);	/* socket() counts its own */
 	if (res == NULL) {
 		snprintf(b->error, sizeof(b->error), "cannot resolve %s: %s",
 		    b->peer, gai_strerror(gai_err));
@@ -201,6 +203,9 @@ tcp_open(struct backend *b, const struct target *t,
 		    t->display, strerror(errno));
 		return (-1);
 	}
+	/* The socket to come is counted now: its connection is past the
+	 * handshake, so accepting no longer keeps one for it. */
+	fdbudget_take(b->fds, 1);
 	return (0);
 }
 
@@ -217,6 +222,7 @@ tcp_close(struct backend *b)
 	if (b->resolving != NULL) {
 		resolve_cancel(b->resolving);
 		b->resolving = NULL;
+		fdbudget_give(b->fds, 1);
 	}
 	if (b->addrs != NULL) {
 		freeaddrinfo(b->addrs);

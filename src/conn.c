@@ -510,10 +510,7 @@ conn_step(struct conn *c)
 	/* A file answer is out: the next request, or the end. */
 	if (c->state == CONN_HTTP_RESPONSE && !conn_client_gone(c) &&
 	    !conn_has_output(c)) {
-		if (c->file_fd != -1) {
-			close(c->file_fd);
-			c->file_fd = -1;
-		}
+		conn_file_close(c);
 		if (c->keep_alive) {
 			conn_enter(c, CONN_HANDSHAKE,
 			    c->snap->cfg->handshake_timeout);
@@ -569,10 +566,9 @@ conn_free(struct conn *c)
 	ev_io_stop(loop, &c->crio);
 	ev_io_stop(loop, &c->cwio);
 	ev_timer_stop(loop, &c->timer);
-	transport_close(&c->t);
+	conn_client_close(c);
 	c->be.ops->close(&c->be);
-	if (c->file_fd != -1)
-		close(c->file_fd);
+	conn_file_close(c);
 	conn_auth_abandon(c);
 	if (c->pmd != NULL) {
 		pmd_inflate_end(&c->pmd->inf);
@@ -619,6 +615,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
+		fdbudget_give(&srv->fds, 1);
 		quota_conn_release(srv->quota, &own);
 		return (NULL);
 	}
@@ -628,6 +625,8 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 	cfg = c->snap->cfg;
 	if (tls) {
 		if (transport_tls(&c->t, fd, c->snap->tls_ctx) == -1) {
+			/* It closed fd. */
+			fdbudget_give(&srv->fds, 1);
 			snapshot_release(c->snap);
 			free(c);
 			quota_conn_release(srv->quota, &own);
@@ -648,8 +647,8 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa, bool tls,
 	ev_io_init(&c->crio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->cwio, client_write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, timer_cb);
-	backend_init(&c->be, srv->loop, backend_ops_for(&cfg->connect),
-	    conn_on_backend_event, c);
+	backend_init(&c->be, srv->loop, &srv->fds,
+	    backend_ops_for(&cfg->connect), conn_on_backend_event, c);
 	buf_init(&c->rx, cfg->max_header > CONN_RX_SIZE ? cfg->max_header :
 	    CONN_RX_SIZE);
 	bridge_init(&c->br, CONN_TOBE_SIZE, CONN_FROMBE_SIZE);

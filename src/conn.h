@@ -155,11 +155,11 @@ struct conn {
 
 /*
  * conn_new(srv, fd, sa, tls, proxy, lim, refuse): take over an accepted,
- * non-blocking client socket (speaking TLS when tls, sending a PROXY
- * protocol header first when proxy) and what it counts in the limits, and
- * start reading its request; or, when refuse says why it does not fit the
- * limits, answer 503 at once.  Returns the connection, or NULL (fd closed,
- * lim given back) when memory is short.
+ * non-blocking client socket (counted in srv->fds; speaking TLS when tls,
+ * sending a PROXY protocol header first when proxy) and what it counts in
+ * the limits, and start reading its request; or, when refuse says why it
+ * does not fit the limits, answer 503 at once.  Returns the connection, or
+ * NULL (fd closed and uncounted, lim given back) when memory is short.
  */
 struct conn *conn_new(struct server *, int, const struct sockaddr *, bool,
 	    bool, const struct quota_ticket *, const char *);

@@ -484,10 +484,12 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 		    REFUSE_INFO : REFUSE_WARN);
 		return;
 	}
+	c->file_fd = f.fd;
+	fdbudget_take(&c->srv->fds, 1);
 	if (extra_headers(c, extra, sizeof(extra), NULL, &own) == -1 ||
 	    (n = static_head(head, sizeof(head), req, &f, c->keep_alive, own,
 	    &status)) < 0) {
-		close(f.fd);
+		conn_file_close(c);
 		reply_status(c, 500, "answer too large", NULL, REFUSE_WARN);
 		return;
 	}
@@ -499,9 +501,8 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 	    head_only ? "HEAD" : "GET", c->path, status,
 	    head_only || status == 304 ? 0LL : (long long)f.size);
 	if (head_only || status == 304 || f.size == 0)
-		close(f.fd);
+		conn_file_close(c);
 	else {
-		c->file_fd = f.fd;
 		c->file_off = 0;
 		c->file_left = f.size;
 	}

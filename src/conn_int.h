@@ -86,6 +86,18 @@ void	conn_protocol_error(struct conn *, uint16_t, const char *);
  */
 void	conn_client_finish(struct conn *);
 
+/*
+ * conn_client_close(c): close the client's socket (and its TLS state) and
+ * take it off the server's descriptor count; twice is fine.
+ */
+void	conn_client_close(struct conn *);
+
+/*
+ * conn_file_close(c): close the static file being sent, if any, and take
+ * it off the server's descriptor count.
+ */
+void	conn_file_close(struct conn *);
+
 /* conn_http.c */
 
 /*

@@ -1,12 +1,14 @@
 /*
  * conn_phase.c - the one place a connection's phase and its timer change:
  * entering a phase (with that phase's deadline), starting the close
- * handshake, finishing the client side.  The request and data paths call
- * down into it; it calls nothing above it and starts no I/O watcher.
+ * handshake, finishing the client side, giving back the descriptors it
+ * holds.  The request and data paths call down into it; it calls nothing
+ * above it and starts no I/O watcher.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "log.h"
@@ -78,6 +80,26 @@ conn_protocol_error(struct conn *c, uint16_t code, const char *reason)
 	conn_begin_close(c, code, reason, false, "server");
 }
 
+void
+conn_client_close(struct conn *c)
+{
+	bool held = c->t.fd != -1;
+
+	transport_close(&c->t);
+	if (held)
+		fdbudget_give(&c->srv->fds, 1);
+}
+
+void
+conn_file_close(struct conn *c)
+{
+	if (c->file_fd == -1)
+		return;
+	close(c->file_fd);
+	c->file_fd = -1;
+	fdbudget_give(&c->srv->fds, 1);
+}
+
 /* The client side is finished: its socket is closed, its output dropped. */
 void
 conn_client_finish(struct conn *c)
@@ -87,7 +109,7 @@ conn_client_finish(struct conn *c)
 	log_debug("#%" PRIu64 " client socket closed", c->id);
 	ev_io_stop(c->srv->loop, &c->crio);
 	ev_io_stop(c->srv->loop, &c->cwio);
-	transport_close(&c->t);
+	conn_client_close(c);
 	/* What it sent still goes to the backend; what waits for it is
 	 * dropped. */
 	bridge_gone(&c->br, BRIDGE_CLIENT);

@@ -1,20 +1,53 @@
 /*
- * fdbudget.c - how many descriptors accepting leaves for backends.  Pure
- * arithmetic: no I/O, no allocation, no state.
+ * fdbudget.c - the count of descriptors a process holds and how many of
+ * them accepting leaves for backends.  Pure arithmetic on a struct the
+ * caller owns: no I/O, no allocation.
  */
+#include <assert.h>
+
 #include "fdbudget.h"
 
-int
-fdbudget_per_conn(bool programs)
+void
+fdbudget_init(struct fdbudget *fb, long limit, unsigned base)
 {
-	return (programs ? 4 : 2);
+	fb->limit = limit > 0 ? limit : 0;
+	fb->per_conn = 2;
+	fb->base = base;
+	fb->held = 0;
+}
+
+void
+fdbudget_programs(struct fdbudget *fb)
+{
+	fb->per_conn = 4;
+}
+
+void
+fdbudget_take(struct fdbudget *fb, unsigned n)
+{
+	fb->held += n;
+}
+
+void
+fdbudget_give(struct fdbudget *fb, unsigned n)
+{
+	assert(fb->held >= n);
+	fb->held -= n;
+}
+
+long
+fdbudget_in_use(const struct fdbudget *fb, int fd)
+{
+	long n = (long)fb->base + (long)fb->held;
+
+	return (fd >= 0 && (long)fd + 1 > n ? (long)fd + 1 : n);
 }
 
 bool
-fdbudget_admit(long limit, int fd, unsigned pending, int per_conn)
+fdbudget_admit(const struct fdbudget *fb, int fd, unsigned pending)
 {
-	if (limit <= 0)
+	if (fb->limit == 0)
 		return (true);
-	return (limit - fd >= FDBUDGET_RESERVE +
-	    (long)(pending + 1) * (per_conn - 1));
+	return (fb->limit - fdbudget_in_use(fb, fd) >= FDBUDGET_RESERVE +
+	    ((long)pending + 1) * (fb->per_conn - 1));
 }

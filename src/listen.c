@@ -2,8 +2,10 @@
  * listen.c - binds the listeners at start-up and accepts connections.  Every
  * accepted socket is born non-blocking and close-on-exec and counted against
  * the connection limits at once (quota.c); one that does not fit gets a 503.
- * When descriptors run out, accepting pauses briefly instead of spinning on
- * a listener that stays readable.
+ * A client is kept only while the descriptors the process holds (counted,
+ * fdbudget.h) leave room for the backends still to be opened; otherwise,
+ * or when accept() itself runs out, accepting pauses briefly instead of
+ * spinning on a listener that stays readable.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -35,9 +36,6 @@
 #define REFUSED_DRAIN	4	/* reads of what one sent before it is shut */
 
 static ev_timer resume_timer;
-static long fd_limit;		/* RLIMIT_NOFILE when the listeners opened */
-static int fds_per_conn;	/* client + backend: 2, or 4 with programs */
-
 
 static void
 pause_accepting(struct server *srv, const char *name)
@@ -95,6 +93,7 @@ refuse_now(struct server *srv, int fd, bool tls)
 	    write(fd, reply, (size_t)n) != n)
 		log_debug("refused connection: could not send the 503");
 	close(fd);
+	fdbudget_give(&srv->fds, 1);
 	srv->limit_suppressed++;
 }
 
@@ -146,12 +145,18 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				log_warn("accept on %s", l->name);
 			return;
 		}
-		/* Accept only while the descriptors left cover the
-		 * backends of the connections still on their way there,
-		 * this one too. */
-		if (!fdbudget_admit(fd_limit, fd, srv->nconns - srv->nactive -
-		    srv->nrefused, fds_per_conn)) {
+		/* Counted from now on.  Kept only while the descriptors
+		 * left cover the backends of the connections still on their
+		 * way there, this one too. */
+		fdbudget_take(&srv->fds, 1);
+		if (!fdbudget_admit(&srv->fds, fd, srv->nconns -
+		    srv->nactive - srv->nrefused)) {
+			log_debug("descriptors: %ld in use of %ld, %u "
+			    "connection(s) before their backend",
+			    fdbudget_in_use(&srv->fds, fd), srv->fds.limit,
+			    srv->nconns - srv->nactive - srv->nrefused);
 			close(fd);
+			fdbudget_give(&srv->fds, 1);
 			pause_accepting(srv, l->name);
 			return;
 		}
@@ -376,20 +381,11 @@ open_spec(struct server *srv, const struct listen_spec *ls, char *err,
 int
 listen_open(struct server *srv, char *err, size_t errlen)
 {
-	struct rlimit rl;
 	size_t i;
-	bool programs;
 	int rc;
 
 	ev_init(&resume_timer, resume_cb);
 	resume_timer.data = srv;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		fd_limit = (long)rl.rlim_cur;
-	programs = target_is_program(&srv->cfg->connect);
-	for (i = 0; i < srv->cfg->nroutes; i++)
-		if (target_is_program(&srv->cfg->routes[i].target))
-			programs = true;
-	fds_per_conn = fdbudget_per_conn(programs);
 	if (adopt_systemd(srv, srv->cfg->tls_cert != NULL, err, errlen) < 0) {
 		listen_close(srv);
 		return (-1);

@@ -2,15 +2,25 @@
  * resolve.c - asynchronous getaddrinfo.  Requests live on one list per
  * process (one loop per process) until glibc has finished with them, even
  * when their owner went away: a cancelled request only loses its callback.
- * The notification thread touches nothing but ev_async_send().
+ * The notification thread touches nothing but ev_async_send().  What the
+ * lookup threads may hold is counted in the process's descriptor count.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdbudget.h"
 #include "log.h"
 #include "resolve.h"
+
+/*
+ * glibc runs at most 20 lookups at once, one a thread (gai_misc.c); each
+ * may hold 2 descriptors at a time: a DNS socket and a file it reads
+ * (resolv.conf, hosts) or nscd's socket.
+ */
+#define RESOLVE_THREADS		20
+#define RESOLVE_THREAD_FDS	2
 
 struct resolve_req {
 	struct gaicb	gai;		/* must stay put while in progress */
@@ -26,6 +36,25 @@ struct resolve_req {
 static struct ev_loop *resolve_loop;
 static ev_async resolve_async;
 static struct resolve_req *resolve_pending;
+static unsigned resolve_npending;	/* requests on that list */
+static struct fdbudget *resolve_fds;	/* where their threads count */
+
+/* The descriptors n requests may hold, at most. */
+static unsigned
+threads_fds(unsigned n)
+{
+	return ((n < RESOLVE_THREADS ? n : RESOLVE_THREADS) *
+	    RESOLVE_THREAD_FDS);
+}
+
+/* n requests on the list from now on. */
+static void
+set_npending(unsigned n)
+{
+	fdbudget_give(resolve_fds, threads_fds(resolve_npending));
+	fdbudget_take(resolve_fds, threads_fds(n));
+	resolve_npending = n;
+}
 
 static void
 req_free(struct resolve_req *r)
@@ -62,6 +91,7 @@ resolve_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 			continue;
 		}
 		*rp = r->next;
+		set_npending(resolve_npending - 1);
 		if (r->cb != NULL) {
 			res = err == 0 ? r->gai.ar_result : NULL;
 			if (err == 0)
@@ -75,9 +105,10 @@ resolve_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 }
 
 int
-resolve_init(struct ev_loop *loop)
+resolve_init(struct ev_loop *loop, struct fdbudget *fds)
 {
 	resolve_loop = loop;
+	resolve_fds = fds;
 	ev_async_init(&resolve_async, resolve_async_cb);
 	return (0);
 }
@@ -114,6 +145,7 @@ resolve_start(const char *host, const char *port, resolve_cb *cb, void *arg)
 	ev_async_start(resolve_loop, &resolve_async);
 	r->next = resolve_pending;
 	resolve_pending = r;
+	set_npending(resolve_npending + 1);
 	return (r);
 
 err1:

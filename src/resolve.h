@@ -9,6 +9,7 @@
 #include <ev.h>
 #include <netdb.h>
 
+struct fdbudget;
 struct resolve_req;
 
 /*
@@ -17,8 +18,11 @@ struct resolve_req;
  */
 typedef void resolve_cb(void *, struct addrinfo *, int);
 
-/* resolve_init(loop): set up the wake-up watcher; 0 or -1. */
-int	resolve_init(struct ev_loop *);
+/*
+ * resolve_init(loop, fds): set up the wake-up watcher; what lookups in
+ * progress may hold is counted in fds.  0 or -1.
+ */
+int	resolve_init(struct ev_loop *, struct fdbudget *);
 
 /* resolve_fini(): cancel what can be cancelled; for a clean exit. */
 void	resolve_fini(void);

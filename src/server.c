@@ -1,15 +1,19 @@
 /*
  * server.c - what belongs to one process's server object rather than to a
  * connection: the current reloadable snapshot and its configuration
- * generation, and telling a draining server when its last connection and
- * program are gone.  Called from below (connections, programs); it calls
- * nothing above it.
+ * generation, the baseline of its descriptor count, and telling a draining
+ * server when its last connection and program are gone.  Called from below
+ * (connections, programs); it calls nothing above it.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <ev.h>
 
+#include "frontdoor.h"
 #include "generation.h"
 #include "log.h"
 #include "server.h"
@@ -23,6 +27,55 @@ server_conn_gone(struct server *srv)
 		ev_break(srv->loop, EVBREAK_ALL);
 }
 
+/*
+ * How many descriptors are open: the entries of /proc/self/fd but the
+ * directory's own, or else each number below limit asked about (up to
+ * FDS_SCAN_MAX: at start-up what is open has low numbers).
+ */
+#define FDS_SCAN_MAX	65536
+
+static unsigned
+fds_open(long limit)
+{
+	struct dirent *e;
+	unsigned n = 0;
+	long fd;
+	DIR *d;
+
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				n++;
+		closedir(d);
+		return (n > 0 ? n - 1 : 0);
+	}
+	for (fd = 0; fd < limit && fd < FDS_SCAN_MAX; fd++)
+		if (fcntl((int)fd, F_GETFD) != -1)
+			n++;
+	return (n);
+}
+
+/*
+ * What is not counted beyond the baseline: the password-check threads
+ * open nothing (crypt(3) works in memory), lookups are counted by
+ * resolve.c, and what opens for a moment (a reload's files) falls in
+ * FDBUDGET_RESERVE.
+ */
+void
+server_fds_start(struct server *srv)
+{
+	struct rlimit rl;
+	long limit = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = (long)rl.rlim_cur;
+	fdbudget_init(&srv->fds, limit, fds_open(limit));
+	if (frontdoor_spawns_programs(srv->cfg))
+		fdbudget_programs(&srv->fds);
+	log_debug("descriptors: %u open before accepting, limit %ld",
+	    srv->fds.base, limit);
+}
+
 void
 server_install(struct server *srv, struct snapshot *snap)
 {
@@ -30,6 +83,9 @@ server_install(struct server *srv, struct snapshot *snap)
 
 	/* Connections hold their own references: nothing they read goes. */
 	srv->snap = snap;
+	/* A configuration that may start programs budgets their pipes. */
+	if (frontdoor_spawns_programs(snap->cfg))
+		fdbudget_programs(&srv->fds);
 	srv->cfg = snap->cfg;
 	srv->static_root = snap->gen->static_root;
 	srv->trusted = snap->gen->trusted;

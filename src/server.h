@@ -13,6 +13,7 @@
 #include <ev.h>
 
 #include "config.h"
+#include "fdbudget.h"
 
 struct conn;
 struct listener;
@@ -42,6 +43,9 @@ struct server {
 	struct pgroup	*lingering;	/* leader reaped, members left */
 	ev_child	anychild;	/* any child reaped, while lingering */
 	unsigned	nactive;	/* connections past the handshake */
+	struct fdbudget	fds;		/* descriptors held, for accepting:
+					   whoever opens or closes one says
+					   so (fdbudget.h) */
 	struct quota	*quota;	/* every worker's counts (quota.h) */
 	unsigned	nrefused;	/* refused ones lingering for an EOF */
 	ev_tstamp	limit_logged;	/* last "refused by limits" line */
@@ -74,6 +78,13 @@ struct server {
  * program is reaped, so a draining server can tell when it is done.
  */
 void	server_conn_gone(struct server *);
+
+/*
+ * server_fds_start(srv): the descriptors open now (listeners, stdio, the
+ * loop's, the threads') are the baseline that srv->fds counts from, under
+ * the current RLIMIT_NOFILE.  Called once a process is about to accept.
+ */
+void	server_fds_start(struct server *);
 
 /* Who reloads, for what each one logs. */
 enum server_role {

@@ -205,7 +205,7 @@ worker_run(struct server *srv)
 		}
 		quota_slot_enter(srv->quota, slot);
 	}
-	if (resolve_init(loop) == -1) {
+	if (resolve_init(loop, &srv->fds) == -1) {
 		log_errx("cannot start the resolver");
 		return (1);
 	}
@@ -215,6 +215,8 @@ worker_run(struct server *srv)
 		ctl_stop_signals(&ctl);
 		return (1);
 	}
+	/* Everything this process keeps open is open now. */
+	server_fds_start(srv);
 	listen_start(srv);
 
 	ev_run(loop, 0);
