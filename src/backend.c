@@ -59,6 +59,7 @@ backend_init(struct backend *b, struct ev_loop *loop, struct fdbudget *fds,
 	b->peer[0] = '\0';
 	b->error[0] = '\0';
 	b->fail_status = 502;
+	b->fail_retry = 0;
 	b->eof = false;
 	b->keep_input = false;
 	b->priv = NULL;

@@ -92,6 +92,7 @@ struct backend {
 	char		peer[64];	/* address connected to, for the log */
 	char		error[160];	/* why open() failed */
 	int		fail_status;	/* HTTP status for that failure */
+	unsigned	fail_retry;	/* seconds for its Retry-After, or 0 */
 	bool		eof;		/* backend_read() saw EOF: nothing
 					   more comes */
 	bool		detachable;	/* may close before its EOF once the

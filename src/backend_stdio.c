@@ -72,6 +72,7 @@ stdio_open(struct backend *b, const struct target *t,
 	}
 	if (srv->stdio.busy) {
 		b->fail_status = 503;
+		b->fail_retry = 1;
 		snprintf(b->error, sizeof(b->error), "stdio in use by another "
 		    "connection");
 		return (-1);

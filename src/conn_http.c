@@ -590,7 +590,7 @@ open_backend(struct conn *c, const struct http_request *req,
     const struct handshake *hs, const struct target *target, size_t head_len)
 {
 	struct backend_req breq;
-	char *dn = NULL, whybuf[400];
+	char *dn = NULL, whybuf[400], retry[32];
 	int n;
 
 	memset(&breq, 0, sizeof(breq));
@@ -627,9 +627,10 @@ open_backend(struct conn *c, const struct http_request *req,
 			    c->be.error);
 		else
 			snprintf(whybuf, sizeof(whybuf), "%s", c->be.error);
+		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n",
+		    c->be.fail_retry);
 		reply_status(c, c->be.fail_status, whybuf,
-		    c->be.fail_status == 503 ? "Retry-After: 1\r\n" : NULL,
-		    REFUSE_WARN);
+		    c->be.fail_retry != 0 ? retry : NULL, REFUSE_WARN);
 		return;
 	}
 	/* What follows the head is WebSocket data: it stays in rx. */
