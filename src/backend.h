@@ -68,6 +68,10 @@ struct backend_ops {
 	void	(*shutdown_write)(struct backend *);
 	/* Stop everything and release it; safe in any state, twice too. */
 	void	(*close)(struct backend *);
+	/* The client's terminal is cols x rows: a terminal backend sets its
+	 * window size (the program gets SIGWINCH).  NULL: kinds that have
+	 * no terminal ignore it. */
+	void	(*resize)(struct backend *, unsigned, unsigned);
 };
 
 struct backend {
