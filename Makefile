@@ -31,8 +31,8 @@ VERSION	 = $(shell cat VERSION)
 
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 	   netaddr origin tokens pmd frontdoor ws_recv conntab throttle \
-	   fdbudget
-IO	 = main config log buf server listen pipe bridge conn conn_phase conn_http \
+	   fdbudget buf pipe bridge
+IO	 = main config log server listen conn conn_phase conn_http \
 	   conn_ws backend \
 	   backend_tcp backend_proc backend_stdio worker static auth authpool conn_auth \
 	   tokenfile snapshot generation \
@@ -72,9 +72,6 @@ $(B) $(A) $(F):
 # (secondary expansion, on for every rule below: the stem names the
 # variable) and are linked.  snapshot.c makes TLS contexts: transport_tls.
 test_auth_OBJS	   = auth
-test_buf_OBJS	   = buf
-test_pipe_OBJS	   = pipe buf
-test_bridge_OBJS   = bridge pipe buf
 test_tokenfile_OBJS = tokenfile log
 test_snapshot_OBJS = snapshot generation config preflight auth tokenfile log \
 		     transport_tls transport
