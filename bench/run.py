@@ -10,6 +10,10 @@ on the way out.  Python 3 standard library only.
 Environment: ROUNDS (5), QUICK=1 (1 round, short runs), BULK_SECS, PP_SECS,
 CONN_SECS, IDLE_CONNS (5000), PROG_BYTES (1G), WSBRIDGE (../wsbridge).
 
+Every contender's rounds are also listed side by side with their spread
+(max / min); a spread beyond 2x is flagged and fails the targets, since a
+median hides a server that stalls in some rounds only.
+
 Besides the comparison with the other servers, two wsbridge-only sections:
 TLS (wss://, a throw-away certificate, against our plain TCP-mode figure and
 websockify --cert/--key --ssl-only) and permessage-deflate (text payload,
@@ -734,6 +738,39 @@ def extra_sections(w, C, med):
         w("")
 
 
+SPREAD_MAX = 2.0      # max / min of a contender's rounds beyond this: flagged
+
+
+def spread_section(w, C):
+    """Each contender's rounds side by side, max / min: a median hides a
+    contender that stalls in some rounds and not others.  Returns the
+    figures whose rounds spread more than SPREAD_MAX (None: one round)."""
+    wide, lines = [], []
+    for skey, title, args, secs, keys in SCENARIOS + EXTRA:
+        for k in keys:
+            runs = [r for r in results.get((skey, k), [])
+                    if r.get("status") == "ok"]
+            m = "mbps" if runs and "mbps" in runs[0] else "rate"
+            vals = [float(r[m]) for r in runs if m in r]
+            if len(vals) < 2 or min(vals) <= 0:
+                continue
+            sp = max(vals) / min(vals)
+            flag = "  > %.0fx" % SPREAD_MAX if sp > SPREAD_MAX else ""
+            if flag:
+                wide.append("%s %s" % (skey, C[k].label))
+            lines.append("%-9s %-30s %6.2fx  %s%s" % (
+                skey, C[k].label, sp,
+                " ".join(fmt_num(v) for v in vals), flag))
+    if not lines:
+        return None
+    w("== rounds: max / min of each contender's figure (MB/s or per s), "
+      "every round")
+    for line in lines:
+        w(line)
+    w("")
+    return wide
+
+
 def report(C, idle, big, skipped, nofile, elapsed):
     out = []
     w = out.append
@@ -860,6 +897,7 @@ def report(C, idle, big, skipped, nofile, elapsed):
     # The targets are set for a full run (medians of ROUNDS rounds of
     # BULK_SECS, 5000 idle connections): a QUICK run shows the figures
     # without judging them.
+    wide = spread_section(w, C)
     if QUICK:
         w("targets (QUICK=1: shown, not judged; they are set for a full run):")
     else:
@@ -925,6 +963,10 @@ def report(C, idle, big, skipped, nofile, elapsed):
         tgt("%s: wsbridge CPU s/GB / socat(256 KiB)" % s,
             ratio((s, "cpus_gb", "wsbridge"), (s, "cpus_gb", "socat256k")),
             "<= 1.0", lambda v: v <= 1.0)
+    verdict = "PASS" if not wide else "FAIL (%s)" % ", ".join(wide or [])
+    w("  %-64s %s" % ("every contender's rounds within 2x (max / min)",
+                      "n/a (one round)" if wide is None else
+                      "--   (%s)" % verdict if QUICK else verdict))
     if nofile < 20000:
         w("  note: open-file limit is %d, not 20000" % nofile)
     text = "\n".join(out)
