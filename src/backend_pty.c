@@ -219,10 +219,17 @@ pty_shutdown_write(struct backend *b)
 	backend_fd_release(b->fds, &b->wfd);
 }
 
+/*
+ * The connection is gone: the terminal hangs up (the master is closed, so
+ * the session leader and the foreground group get SIGHUP, and what reads
+ * or writes the terminal gets EOF or EIO), and the group gets what program
+ * mode's gets: --close-grace, SIGTERM, SIGKILL.  Nothing is left to drain.
+ */
 static void
 pty_close(struct backend *b)
 {
-	/* A group with members left keeps the master, orphaned. */
+	ev_io_stop(b->loop, &b->rio);
+	backend_fd_release(b->fds, &b->rfd);
 	if (b->priv != NULL)
 		progroup_detach(b);
 	backend_fd_close(b);
