@@ -34,7 +34,7 @@ PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 	   fdbudget buf pipe bridge
 IO	 = main config log server listen conn conn_phase conn_http \
 	   conn_ws backend \
-	   backend_tcp backend_proc backend_stdio worker static auth authpool conn_auth \
+	   backend_tcp backend_proc backend_pty progroup program backend_stdio worker static auth authpool conn_auth \
 	   tokenfile snapshot generation \
 	   transport transport_tls resolve quota preflight
 SRCS	 = $(PURE:%=src/%.c) $(IO:%=src/%.c)

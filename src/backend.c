@@ -87,7 +87,7 @@ backend_ops_for(const struct target *t)
 	switch (t->kind) {
 	case TARGET_PROGRAM:
 	case TARGET_DIR:
-		return (&backend_proc_ops);
+		return (t->pty ? &backend_pty_ops : &backend_proc_ops);
 	case TARGET_STDIO:
 		return (&backend_stdio_ops);
 	case TARGET_TCP:

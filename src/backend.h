@@ -151,15 +151,9 @@ void	backend_fd_close(struct backend *);
 extern const struct backend_ops backend_tcp_ops;
 extern const struct backend_ops backend_proc_ops;
 extern const struct backend_ops backend_stdio_ops;
+extern const struct backend_ops backend_pty_ops;
 
 /* backend_ops_for(t): the implementation that serves target t. */
 const struct backend_ops *backend_ops_for(const struct target *);
-
-
-/*
- * backend_proc_kill_all(srv): SIGKILL to every process group of srv's
- * programs, reap the programs and forget the orphans; for exit.
- */
-void	backend_proc_kill_all(struct server *);
 
 #endif

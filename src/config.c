@@ -3,6 +3,7 @@
  * one table-driven setter, so a later configuration file can share it; no
  * error here is fatal by itself: the caller prints the message and exits 2.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -60,6 +61,13 @@ static const char usage_text[] =
 "      --max-forks N          programs running at once, all workers together;\n"
 "                             beyond, the upgrade gets 503 (default 0, no\n"
 "                             limit)\n"
+"\n"
+"Programs on a terminal:\n"
+"      --pty                  run programs (-- PROGRAM or --dir) on a\n"
+"                             pseudo-terminal, in a new session: input and\n"
+"                             output as bytes, binary messages out\n"
+"      --term NAME            TERM for programs on a pty (default\n"
+"                             xterm-256color)\n"
 "\n"
 "Limits and timeouts:\n"
 "      --max-message BYTES    close 1009 on a larger message (default 0,\n"
@@ -191,7 +199,10 @@ enum opt_id {
 	OPT_DEFLATE_LEVEL,
 	/* Host names and proxies. */
 	OPT_SERVER_NAME,
-	OPT_TRUST_PROXY_HEADER
+	OPT_TRUST_PROXY_HEADER,
+	/* Programs on a pty. */
+	OPT_PTY,
+	OPT_TERM
 };
 
 static const struct option long_opts[] = {
@@ -240,6 +251,8 @@ static const struct option long_opts[] = {
 	{ "server-name",	required_argument, NULL, OPT_SERVER_NAME },
 	{ "trust-proxy-header",	required_argument, NULL,
 	    OPT_TRUST_PROXY_HEADER },
+	{ "pty",		no_argument,	   NULL, OPT_PTY },
+	{ "term",		required_argument, NULL, OPT_TERM },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "check-config",	no_argument,	   NULL, OPT_CHECK_CONFIG },
@@ -757,6 +770,41 @@ rebase(const struct parse *ps, int id, const char *arg, char **out)
 	return (rebase_at(ps->base, arg, at, out));
 }
 
+/* --term NAME: a terminfo name, nothing a shell or a terminal could
+ * read more into. */
+static bool
+term_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("-+._", s[i]) == NULL)
+			return (false);
+	return (i > 0 && i <= 64);
+}
+
+/* --pty puts every program target on a pty; it needs one, and only
+ * programs have a terminal. */
+static int
+check_pty(struct config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->pty) {
+		if (cfg->term != NULL)
+			return (errf(err, errlen, "--term needs --pty"));
+		return (0);
+	}
+	if (!target_is_program(&cfg->connect))
+		return (errf(err, errlen, "--pty needs -- PROGRAM or --dir: "
+		    "only programs run on a terminal%s",
+		    cfg->connect.display != NULL ? ", not --connect" : ""));
+	cfg->connect.pty = true;
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		cfg->routes[i].target.pty =
+		    target_is_program(&cfg->routes[i].target);
+	return (0);
+}
+
 static int	apply_option(struct parse *, int, const char *, char *,
 		    size_t);
 
@@ -1006,6 +1054,18 @@ bad_throttle:
 		return (0);
 	case OPT_PROXY_PROTOCOL:
 		cfg->proxy_protocol = true;
+		return (0);
+	case OPT_PTY:
+		cfg->pty = true;
+		return (0);
+	case OPT_TERM:
+		if (!term_name_ok(arg))
+			return (errf(err, errlen, "bad --term '%s': expected a "
+			    "terminal type name (letters, digits, '-', '+', "
+			    "'.', '_'; at most 64)", arg));
+		free(cfg->term);
+		if ((cfg->term = strdup(arg)) == NULL)
+			return (errf(err, errlen, "out of memory"));
 		return (0);
 	case OPT_DEFLATE:
 		if (strcmp(arg, "on") == 0)
@@ -1488,6 +1548,8 @@ parse_args(struct parse *ps, int argc, char **argv, char *err,
 	if (cfg->nlistens == 0 && getenv("LISTEN_FDS") == NULL &&
 	    !cfg->check_only && !ps->running)
 		return (errf(err, errlen, "no --listen given (see --help)"));
+	if (check_pty(cfg, err, errlen) == -1)
+		return (-1);
 	if (cfg->connect.display == NULL && cfg->nroutes == 0 &&
 	    cfg->token_file == NULL && cfg->static_dir == NULL)
 		return (errf(err, errlen, "no backend: give --connect, --dir, "
@@ -1521,10 +1583,12 @@ parse_args(struct parse *ps, int argc, char **argv, char *err,
 			    cfg->workers));
 	}
 	cfg->connect.lines = (cfg->connect.kind == TARGET_PROGRAM ||
-	    cfg->connect.kind == TARGET_DIR) && !cfg->binary;
+	    cfg->connect.kind == TARGET_DIR) && !cfg->binary &&
+	    !cfg->connect.pty;
 	for (size_t i = 0; i < cfg->nroutes; i++)
 		cfg->routes[i].target.lines = cfg->routes[i].target.kind ==
-		    TARGET_PROGRAM && !cfg->binary;
+		    TARGET_PROGRAM && !cfg->binary &&
+		    !cfg->routes[i].target.pty;
 	return (0);
 }
 
@@ -1555,5 +1619,6 @@ config_free(struct config *cfg)
 	list_free(cfg->trust_proxy);
 	list_free(cfg->server_names);
 	free(cfg->headers);
+	free(cfg->term);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -39,6 +39,7 @@ struct target {
 	char		**argv;		/* PROGRAM: program and arguments */
 	bool		lines;		/* program text mode: a line is a
 					   message, each way */
+	bool		pty;		/* PROGRAM, DIR: on a pty (--pty) */
 	char		*display;	/* as given, for the log */
 };
 
@@ -94,6 +95,8 @@ struct config {
 	char		**env;		/* --env "NAME=VALUE" */
 	double		close_grace;	/* seconds before TERM, then KILL */
 	unsigned	max_forks;	/* all workers', 0 = none (503) */
+	bool		pty;		/* --pty: programs on a terminal */
+	char		*term;		/* --term, or NULL: xterm-256color */
 
 	/* Limits, processes, privileges. */
 	unsigned	workers;	/* processes accepting, >= 1 */

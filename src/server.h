@@ -39,7 +39,7 @@ struct server {
 	unsigned	nchildren;	/* programs' process groups not yet
 					   empty, orphans too */
 	unsigned	norphans;	/* of which outlived their connection */
-	struct pgroup	*pgroups;	/* every one of them (backend_proc.c) */
+	struct pgroup	*pgroups;	/* every one of them (progroup.c) */
 	struct pgroup	*lingering;	/* leader reaped, members left */
 	ev_child	anychild;	/* any child reaped, while lingering */
 	unsigned	nactive;	/* connections past the handshake */

@@ -19,6 +19,7 @@
 
 #include "authpool.h"
 #include "backend.h"
+#include "progroup.h"
 #include "config.h"
 #include "conn.h"
 #include "quota.h"
@@ -88,7 +89,7 @@ drain_over(struct server *srv)
 {
 	while (srv->conns != NULL)
 		conn_abort(srv->conns);
-	backend_proc_kill_all(srv);
+	progroup_kill_all(srv);
 	ev_break(srv->loop, EVBREAK_ALL);
 }
 
@@ -224,7 +225,7 @@ worker_run(struct server *srv)
 	ev_timer_stop(loop, &ctl.drain);
 	ctl_stop_signals(&ctl);
 	resolve_fini();
-	backend_proc_kill_all(srv);
+	progroup_kill_all(srv);
 	listen_close(srv);
 	authpool_free(srv->authpool);
 	srv->authpool = NULL;

@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential pkg-config libev-dev libssl-dev libcrypt-dev zlib1g-dev openssl
 clang libclang-rt-14-dev
 bats python3 python3-websockets socat procps curl cflow
-websockify websocketd python3-numpy"
+websockify websocketd python3-numpy vim-tiny"
 # The front-door tests' proxies and browser, the packaging tools.
 here=$(dirname "$0")
 for list in "$here/front_deps.txt" "$here/../packaging/deps.txt"; do
