@@ -162,7 +162,8 @@ pty_open(struct backend *b, const struct target *t,
 		snprintf(b->error, sizeof(b->error), "pty %s: %s", slave,
 		    strerror(errno));
 		if (held != -1)
-			close(held);
+			close(held);	/* not counted yet */
+		held = -1;
 		goto fail;
 	}
 	fdbudget_take(b->fds, 2);

@@ -6,9 +6,11 @@
  * (readers catch up, sources end) and each run must end in exactly one
  * BRIDGE_DONE, with every byte the bridge accepted delivered, in order and
  * once, unless the pipe it was in was cut on purpose (a failed write, a side
- * gone, a close frame, the timer); each EOF must come after the last byte
- * and only once, and no side is read, written or told anything once it is
- * closed.
+ * gone, a close frame, the timer); no side may be closed before all it had
+ * to send was read, unless its input was ended early or nobody was left to
+ * get it; each EOF must come after the last byte and only once, and no side
+ * is read, written or told anything once it is closed.  As in conn.c, a
+ * backend reached after its client has gone is never opened.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,6 +56,8 @@ struct run {
 	uint64_t	accepted[2];	/* into the pipe toward side s */
 	uint64_t	dropped[2];	/* read while that pipe was shut */
 	bool		cut[2];		/* the pipe toward s was cut */
+	bool		stopped[2];	/* s's input ended early: an error,
+					   a close frame, the timer */
 	int		done;		/* BRIDGE_DONE seen */
 	bool		reached;	/* the backend was reached */
 	const char	*failure;	/* first broken rule */
@@ -228,6 +232,7 @@ side_gone(struct run *r, enum bridge_side s)
 		return;
 	r->side[s].closed = true;
 	r->cut[s] = true;
+	r->stopped[s] = true;
 	bridge_gone(&r->br, s);
 }
 
@@ -255,6 +260,7 @@ apply(struct run *r, enum ev e)
 		bridge_read_done(&r->br, s);
 		bridge_cut(&r->br, s, 0);
 		r->cut[s] = true;
+		r->stopped[s] = true;
 		break;
 	case EV_C_ERROR:
 	case EV_B_ERROR:
@@ -275,6 +281,7 @@ apply(struct run *r, enum ev e)
 		break;
 	case EV_TIMER:
 		/* The phase's deadline: both sides dropped. */
+		r->stopped[BRIDGE_CLIENT] = r->stopped[BRIDGE_BACKEND] = true;
 		side_gone(r, BRIDGE_CLIENT);
 		side_gone(r, BRIDGE_BACKEND);
 		if (r->br.end[BRIDGE_BACKEND] == END_PENDING)
@@ -299,7 +306,11 @@ finish(struct run *r)
 			r->side[s].offered += DATA_CHUNK;
 		r->side[s].eof = true;
 	}
-	apply(r, EV_B_OPEN);
+	/* As conn.c: a backend reached after its client left is ignored. */
+	if (!bridge_is_gone(&r->br, BRIDGE_CLIENT))
+		apply(r, EV_B_OPEN);
+	else
+		pump(r);
 }
 
 static void
@@ -309,6 +320,13 @@ check_end(struct run *r)
 
 	if (r->done != 1)
 		fail(r, "not exactly one BRIDGE_DONE");
+	for (s = BRIDGE_CLIENT; s <= BRIDGE_BACKEND; s++) {
+		/* What a side had to say was all read, unless its input was
+		 * ended early or nobody would get it. */
+		if (!r->stopped[s] && !r->cut[other(s)] && r->reached &&
+		    r->side[s].read != r->side[s].offered)
+			fail(r, "a side was closed before all it sent was read");
+	}
 	for (s = BRIDGE_CLIENT; s <= BRIDGE_BACKEND; s++) {
 		if (r->cut[s])
 			continue;
@@ -460,12 +478,39 @@ test_bridge_client_gone(void)
 	}
 }
 
+/* A cut keeps the bytes of a frame already under way, and only those. */
+static void
+test_bridge_cut_keeps_frame(void)
+{
+	struct bridge br;
+	uint8_t block[3000];
+	enum bridge_side s;
+
+	memset(block, 'x', sizeof(block));
+	bridge_init(&br, PIPE_MAX, PIPE_MAX);
+	bridge_opened(&br, BRIDGE_BACKEND);
+	CHECK_EQ(buf_append(&br.down.buf, block, sizeof(block)), 0);
+	bridge_cut(&br, BRIDGE_CLIENT, 100);
+	CHECK(pipe_is_shut(&br.down));
+	CHECK_EQ(buf_len(&br.down.buf), 100);
+	/* nothing more is taken for the client, and no EOF is due */
+	CHECK(!bridge_wants_write(&br, BRIDGE_CLIENT));
+	CHECK(bridge_wants_read(&br, BRIDGE_BACKEND));
+	CHECK_EQ(bridge_next(&br, &s), BRIDGE_IDLE);
+	/* a keep beyond what is there keeps it all */
+	bridge_cut(&br, BRIDGE_CLIENT, 500);
+	CHECK_EQ(buf_len(&br.down.buf), 100);
+	buf_free(&br.up.buf);
+	buf_free(&br.down.buf);
+}
+
 int
 main(void)
 {
 	UNIT_RUN(test_bridge_clean_end);
 	UNIT_RUN(test_bridge_backpressure);
 	UNIT_RUN(test_bridge_client_gone);
+	UNIT_RUN(test_bridge_cut_keeps_frame);
 	UNIT_RUN(test_bridge_every_order);
 	return (UNIT_END("bridge"));
 }
