@@ -3,6 +3,8 @@
  * one table-driven setter, so a later configuration file can share it; no
  * error here is fatal by itself: the caller prints the message and exits 2.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -68,6 +70,9 @@ static const char usage_text[] =
 "                             output as bytes, binary messages out\n"
 "      --term NAME            TERM for programs on a pty (default\n"
 "                             xterm-256color)\n"
+"      --allow-public-pty     serve --pty on an address other hosts reach\n"
+"                             without --basic-auth, --tls-client-ca or\n"
+"                             --token-file (refused otherwise)\n"
 "\n"
 "Limits and timeouts:\n"
 "      --max-message BYTES    close 1009 on a larger message (default 0,\n"
@@ -202,7 +207,8 @@ enum opt_id {
 	OPT_TRUST_PROXY_HEADER,
 	/* Programs on a pty. */
 	OPT_PTY,
-	OPT_TERM
+	OPT_TERM,
+	OPT_ALLOW_PUBLIC_PTY
 };
 
 static const struct option long_opts[] = {
@@ -253,6 +259,7 @@ static const struct option long_opts[] = {
 	    OPT_TRUST_PROXY_HEADER },
 	{ "pty",		no_argument,	   NULL, OPT_PTY },
 	{ "term",		required_argument, NULL, OPT_TERM },
+	{ "allow-public-pty",	no_argument,	   NULL, OPT_ALLOW_PUBLIC_PTY },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "check-config",	no_argument,	   NULL, OPT_CHECK_CONFIG },
@@ -786,6 +793,59 @@ term_name_ok(const char *s)
 
 /* --pty puts every program target on a pty; it needs one, and only
  * programs have a terminal. */
+/* Can only this host reach the listener (loopback, a Unix socket)? */
+static bool
+listen_is_local(const struct listen_spec *l)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char host[64];
+	size_t n;
+
+	if (l->path != NULL)
+		return (true);
+	if (l->host == NULL)
+		return (false);
+	n = strlen(l->host);
+	/* [::1] as given, or bare */
+	if (n >= 2 && l->host[0] == '[' && l->host[n - 1] == ']' &&
+	    n - 2 < sizeof(host)) {
+		memcpy(host, l->host + 1, n - 2);
+		host[n - 2] = '\0';
+	} else
+		snprintf(host, sizeof(host), "%s", l->host);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return (IN6_IS_ADDR_LOOPBACK(&a6));
+	return (strcmp(host, "localhost") == 0);
+}
+
+/*
+ * A terminal is a shell for whoever reaches it: on an address other hosts
+ * can reach, it needs a login, a client certificate or a token, or to be
+ * asked for in so many words.
+ */
+static int
+check_public_pty(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (cfg->allow_public_pty || cfg->basic_auth != NULL ||
+	    cfg->tls_client_ca != NULL || cfg->token_file != NULL)
+		return (0);
+	for (i = 0; i < cfg->nlistens; i++)
+		if (!listen_is_local(&cfg->listens[i]))
+			return (errf(err, errlen, "--pty on %s would give a "
+			    "terminal to anyone who can reach that address: "
+			    "there is no --basic-auth, --tls-client-ca or "
+			    "--token-file.  Listen on 127.0.0.1 (or a Unix "
+			    "socket) behind a proxy that authenticates, add "
+			    "one of those, or give --allow-public-pty if "
+			    "anyone may have it", cfg->listens[i].display));
+	return (0);
+}
+
 static int
 check_pty(struct config *cfg, char *err, size_t errlen)
 {
@@ -802,7 +862,10 @@ check_pty(struct config *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < cfg->nroutes; i++)
 		cfg->routes[i].target.pty =
 		    target_is_program(&cfg->routes[i].target);
-	return (0);
+	/* A browser page elsewhere may not drive the terminal unless told. */
+	if (cfg->origins == NULL)
+		cfg->same_origin = true;
+	return (check_public_pty(cfg, err, errlen));
 }
 
 static int	apply_option(struct parse *, int, const char *, char *,
@@ -1057,6 +1120,9 @@ bad_throttle:
 		return (0);
 	case OPT_PTY:
 		cfg->pty = true;
+		return (0);
+	case OPT_ALLOW_PUBLIC_PTY:
+		cfg->allow_public_pty = true;
 		return (0);
 	case OPT_TERM:
 		if (!term_name_ok(arg))

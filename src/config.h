@@ -96,6 +96,7 @@ struct config {
 	double		close_grace;	/* seconds before TERM, then KILL */
 	unsigned	max_forks;	/* all workers', 0 = none (503) */
 	bool		pty;		/* --pty: programs on a terminal */
+	bool		allow_public_pty; /* ... reached without a login */
 	char		*term;		/* --term, or NULL: xterm-256color */
 
 	/* Limits, processes, privileges. */
