@@ -134,6 +134,7 @@ conn_process_rx(struct conn *c)
 				    o.len);
 			break;
 		case WS_RECV_PONG:
+		case WS_RECV_CONTROL:
 			break;
 		case WS_RECV_CLOSE:
 			client_close_received(c, &o);
