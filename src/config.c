@@ -68,6 +68,9 @@ static const char usage_text[] =
 "                             output as bytes, binary messages out\n"
 "      --term NAME            TERM for programs on a pty (default\n"
 "                             xterm-256color)\n"
+"      --readonly             clients only watch: their input is dropped,\n"
+"                             resize ignored (subprotocols wsbridge-tty\n"
+"                             and ttyd's tty are offered with --pty)\n"
 "\n"
 "Limits and timeouts:\n"
 "      --max-message BYTES    close 1009 on a larger message (default 0,\n"
@@ -202,7 +205,8 @@ enum opt_id {
 	OPT_TRUST_PROXY_HEADER,
 	/* Programs on a pty. */
 	OPT_PTY,
-	OPT_TERM
+	OPT_TERM,
+	OPT_READONLY
 };
 
 static const struct option long_opts[] = {
@@ -253,6 +257,7 @@ static const struct option long_opts[] = {
 	    OPT_TRUST_PROXY_HEADER },
 	{ "pty",		no_argument,	   NULL, OPT_PTY },
 	{ "term",		required_argument, NULL, OPT_TERM },
+	{ "readonly",		no_argument,	   NULL, OPT_READONLY },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "check-config",	no_argument,	   NULL, OPT_CHECK_CONFIG },
@@ -1057,6 +1062,9 @@ bad_throttle:
 		return (0);
 	case OPT_PTY:
 		cfg->pty = true;
+		return (0);
+	case OPT_READONLY:
+		cfg->readonly = true;
 		return (0);
 	case OPT_TERM:
 		if (!term_name_ok(arg))

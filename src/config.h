@@ -97,6 +97,7 @@ struct config {
 	unsigned	max_forks;	/* all workers', 0 = none (503) */
 	bool		pty;		/* --pty: programs on a terminal */
 	char		*term;		/* --term, or NULL: xterm-256color */
+	bool		readonly;	/* --readonly: client input dropped */
 
 	/* Limits, processes, privileges. */
 	unsigned	workers;	/* processes accepting, >= 1 */
