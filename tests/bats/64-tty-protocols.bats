@@ -13,8 +13,8 @@ RESIZE='{"type":"resize","cols":100,"rows":30}'
 @test "wsbridge-tty: chosen for a pty; the hello comes first; a resize reaches stty size and SIGWINCH" {
 	start_prog --pty -- sh -c 'trap "echo WINCH; stty size" WINCH; echo READY; stty size; while :; do sleep 0.1; done'
 	run ptc "$PORT" --protocol 'binary, wsbridge-tty, tty' proto next \
-	    'print:^(READY)\r\n' 'print:^(.*)\r\n' "text:$RESIZE" \
-	    'print:(WINCH)\r\n' 'print:^(.*)\r\n' close
+	    'print:^(READY)\r\n' 'print:^([^\r]*)\r\n' "text:$RESIZE" \
+	    'print:(WINCH)\r\n' 'print:^([^\r]*)\r\n' close
 	echo "$output"
 	[ "$status" -eq 0 ]
 	expect_output 'wsbridge-tty
@@ -42,7 +42,7 @@ tcp_closed=True text_messages=1'
 @test "wsbridge-tty: a bad control message closes 1007, an unknown type is ignored, over 1024 bytes closes 1009" {
 	start_prog --pty -- sh -c 'stty -echo; echo READY; read x; echo "GOT[$x]"; sleep 5'
 	run ptc "$PORT" --protocol wsbridge-tty next 'expect:READY\r\n' \
-	    'text:{"type":"title","title":"x"}' 'binary:a\r' 'print:^(GOT.*)\r\n' \
+	    'text:{"type":"title","title":"x"}' 'binary:a\r' 'print:^(GOT[^\r]*)\r\n' \
 	    'text:{"type":"resize","cols":0,"rows":30}' wait
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -71,8 +71,8 @@ tcp_closed=True text_messages=1'
 @test "--readonly: typed bytes never reach the program, resize is ignored, hello says readonly:true" {
 	start_prog --pty --readonly -- sh -c "echo READY; timeout --foreground 2 cat > '$T/got'; echo \"SIZE \$(wc -c < '$T/got')\"; stty size"
 	run ptc "$PORT" --protocol wsbridge-tty next 'expect:READY\r\n' \
-	    "text:$RESIZE" 'binary:hello\r' 'print:^(SIZE.*)\r\n' \
-	    'print:^(.*)\r\n' wait
+	    "text:$RESIZE" 'binary:hello\r' 'print:^(SIZE[^\r]*)\r\n' \
+	    'print:^([^\r]*)\r\n' wait
 	echo "$output"
 	[ "$status" -eq 0 ]
 	expect_output 'text {"type":"hello","readonly":true,"cols":80,"rows":24}
@@ -86,7 +86,7 @@ tcp_closed=True text_messages=1'
 @test "--readonly off: the same bytes do reach it (the test above can fail)" {
 	start_prog --pty -- sh -c "stty -echo; echo READY; timeout --foreground 2 cat > '$T/got'; echo \"SIZE \$(wc -c < '$T/got')\""
 	run ptc "$PORT" --protocol wsbridge-tty next 'expect:READY\r\n' \
-	    'binary:hello\r' 'print:^(SIZE.*)\r\n' wait
+	    'binary:hello\r' 'print:^(SIZE[^\r]*)\r\n' wait
 	echo "$output"
 	[ "$status" -eq 0 ]
 	expect_output 'text {"type":"hello","readonly":false,"cols":80,"rows":24}
@@ -98,7 +98,7 @@ tcp_closed=True text_messages=1'
 @test "no subprotocol: text and binary messages alike are input, JSON too; no hello; the size stays" {
 	start_prog --pty -- sh -c 'stty -echo; echo READY; read a; read b; echo "[$a][$b]"; stty size'
 	run ptc "$PORT" 'expect:READY\r\n' "text:$RESIZE\\r" 'binary:two\r' \
-	    'print:^(.*)\r\n' 'print:^(.*)\r\n' wait
+	    'print:^([^\r]*)\r\n' 'print:^([^\r]*)\r\n' wait
 	echo "$output"
 	[ "$status" -eq 0 ]
 	expect_output "[$RESIZE][two]
@@ -111,9 +111,9 @@ tcp_closed=True text_messages=0"
 	start_prog --pty -- sh -c 'stty -echo; echo READY; read x; stty size; read y; stty size; echo "[$x$y]"'
 	run ptc "$PORT" --protocol tty proto next next \
 	    'binary:{"AuthToken":"","columns":90,"rows":20}' 'expect:READY\r\n' \
-	    'binary:0ab\r' 'print:^(.*)\r\n' \
+	    'binary:0ab\r' 'print:^([^\r]*)\r\n' \
 	    'binary:1{"columns":100,"rows":30}' 'binary:0cd\r' \
-	    'print:^(.*)\r\n' 'print:^(.*)\r\n' wait
+	    'print:^([^\r]*)\r\n' 'print:^([^\r]*)\r\n' wait
 	echo "$output"
 	[ "$status" -eq 0 ]
 	expect_output "tty
