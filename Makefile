@@ -8,10 +8,13 @@ DESTDIR	?=
 CC	?= cc
 # make V=1 shows the whole commands
 Q	 = $(if $(V),,@)
-PKGS	 = libev openssl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libev ships no .pc file on Debian 12
-PKG_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -lev -lcrypt -lz -pthread
+PKGS	 = libev openssl json-c
+# One package at a time: libev ships no .pc file on Debian 12, and one
+# missing package would empty the whole list.
+PKG_CFLAGS := $(foreach p,$(PKGS),$(shell pkg-config --cflags $(p) 2>/dev/null))
+PKG_LIBS   := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) \
+	   $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) \
+	   -lev -lcrypt -lz -pthread
 
 WERROR	?= -Werror
 WARN	 = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
@@ -31,7 +34,7 @@ VERSION	 = $(shell cat VERSION)
 
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 	   netaddr origin tokens pmd frontdoor ws_recv conntab throttle \
-	   fdbudget buf pipe bridge
+	   fdbudget buf pipe bridge ttyproto
 IO	 = main config log server listen conn conn_phase conn_http \
 	   conn_ws backend \
 	   backend_tcp backend_proc backend_pty progroup program backend_stdio worker static auth authpool conn_auth \

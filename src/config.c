@@ -73,6 +73,8 @@ static const char usage_text[] =
 "      --allow-public-pty     serve --pty on an address other hosts reach\n"
 "                             without --basic-auth, --tls-client-ca or\n"
 "                             --token-file (refused otherwise)\n"
+"      --readonly             clients only watch: their input is dropped,\n"
+"                             terminal resizes ignored\n"
 "\n"
 "Limits and timeouts:\n"
 "      --max-message BYTES    close 1009 on a larger message (default 0,\n"
@@ -208,7 +210,8 @@ enum opt_id {
 	/* Programs on a pty. */
 	OPT_PTY,
 	OPT_TERM,
-	OPT_ALLOW_PUBLIC_PTY
+	OPT_ALLOW_PUBLIC_PTY,
+	OPT_READONLY
 };
 
 static const struct option long_opts[] = {
@@ -260,6 +263,7 @@ static const struct option long_opts[] = {
 	{ "pty",		no_argument,	   NULL, OPT_PTY },
 	{ "term",		required_argument, NULL, OPT_TERM },
 	{ "allow-public-pty",	no_argument,	   NULL, OPT_ALLOW_PUBLIC_PTY },
+	{ "readonly",		no_argument,	   NULL, OPT_READONLY },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "check-config",	no_argument,	   NULL, OPT_CHECK_CONFIG },
@@ -1123,6 +1127,9 @@ bad_throttle:
 		return (0);
 	case OPT_ALLOW_PUBLIC_PTY:
 		cfg->allow_public_pty = true;
+		return (0);
+	case OPT_READONLY:
+		cfg->readonly = true;
 		return (0);
 	case OPT_TERM:
 		if (!term_name_ok(arg))

@@ -98,6 +98,7 @@ struct config {
 	bool		pty;		/* --pty: programs on a terminal */
 	bool		allow_public_pty; /* ... reached without a login */
 	char		*term;		/* --term, or NULL: xterm-256color */
+	bool		readonly;	/* --readonly: client input dropped */
 
 	/* Limits, processes, privileges. */
 	unsigned	workers;	/* processes accepting, >= 1 */

@@ -78,6 +78,8 @@ backend_readable(struct conn *c)
 
 	if (backend_discarding(c)) {
 		n = backend_read(&c->be, sink, sizeof(sink));
+	} else if (c->tty_paused) {
+		return;		/* ttyd's pause: the terminal waits */
 	} else {
 		if ((p = buf_reserve(&c->br.down.buf, &avail)) == NULL ||
 		    avail == 0)
@@ -125,6 +127,7 @@ conn_on_backend_event(struct backend *b, enum backend_event ev)
 			    c->id);
 		free(c->reply);
 		c->reply = NULL;
+		conn_tty_greet(c);
 		c->logged_open = true;
 		log_info("#%" PRIu64 " open peer=%s%s%s path=%s backend=%s",
 		    c->id, c->peer, c->user != NULL ? " user=" : "",
@@ -442,7 +445,7 @@ update_watchers(struct conn *c)
 	if (bridge_is_live(&c->br, BRIDGE_BACKEND)) {
 		/* Read to be dropped only what nobody else would read. */
 		brd = bridge_wants_read(&c->br, BRIDGE_BACKEND) &&
-		    (c->state == CONN_OPEN ||
+		    ((c->state == CONN_OPEN && !c->tty_paused) ||
 		    (backend_discarding(c) && !c->be.keep_input));
 		/* Parsed client bytes waiting for room (inflated data can
 		 * outgrow the buffer with no new client read to come): the

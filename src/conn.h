@@ -90,9 +90,14 @@ struct conn {
 
 	struct ws_recv	recv;		/* client frames → backend bytes */
 	enum hs_subproto proto;		/* negotiated subprotocol */
+	unsigned short	tty_cols;	/* a terminal's size as we set it */
+	unsigned short	tty_rows;
+	bool		tty_paused;	/* ttyd's pause: the terminal is not
+					   read until its resume */
+	bool		ttyd_started;	/* ttyd's first JSON message came */
 
 	/* The outbound data frame being written, if out_hdr_len > 0. */
-	uint8_t		out_hdr[WS_HEADER_MAX];
+	uint8_t		out_hdr[WS_HEADER_MAX + 1]; /* and ttyd's '0' */
 	size_t		out_hdr_len;
 	size_t		out_hdr_off;	/* header bytes written */
 	size_t		out_pl_left;	/* payload bytes still to write */

@@ -271,7 +271,8 @@ front_door_target(struct conn *c, const struct handshake *hs, char *why,
 /*
  * permessage-deflate when the client offers it and --deflate allows; ext
  * gets the answer's header line (or ""). Not with the base64 subprotocol,
- * whose text is decoded as it streams.  -1 when memory is short.
+ * whose text is decoded as it streams, nor with a terminal's, whose
+ * control messages are read as they come.  -1 when memory is short.
  */
 static int
 negotiate_deflate(struct conn *c, const struct http_request *req, char *ext,
@@ -284,6 +285,7 @@ negotiate_deflate(struct conn *c, const struct http_request *req, char *ext,
 
 	ext[0] = '\0';
 	if (!cfg->deflate || c->proto == HS_PROTO_BASE64 ||
+	    c->proto == HS_PROTO_TTY || c->proto == HS_PROTO_TTYD ||
 	    pmd_negotiate(req, &pc, &params, answer, sizeof(answer)) != 1)
 		return (0);
 	if ((c->pmd = calloc(1, sizeof(*c->pmd))) == NULL)
@@ -370,7 +372,9 @@ log_negotiated(const struct conn *c, const struct http_request *req,
 	log_debug("#%" PRIu64 " handshake: subprotocol=%s (offered %s), "
 	    "extensions=%s%.*s%s (offered %s)", c->id,
 	    c->proto == HS_PROTO_BINARY ? "binary" :
-	    c->proto == HS_PROTO_BASE64 ? "base64" : "none", protos,
+	    c->proto == HS_PROTO_BASE64 ? "base64" :
+	    c->proto == HS_PROTO_TTY ? "wsbridge-tty" :
+	    c->proto == HS_PROTO_TTYD ? "tty" : "none", protos,
 	    n > 0 ? "\"" : "none", (int)n, ext, n > 0 ? "\"" : "", exts);
 }
 
@@ -614,9 +618,15 @@ open_backend(struct conn *c, const struct http_request *req,
 	}
 	c->lines = target->lines;
 	ws_recv_init(&c->recv, c->snap->cfg->max_message,
-	    c->proto == HS_PROTO_BASE64 ? WS_RECV_BASE64 : WS_RECV_RAW,
+	    c->proto == HS_PROTO_BASE64 ? WS_RECV_BASE64 :
+	    c->proto == HS_PROTO_TTY ? WS_RECV_TTY :
+	    c->proto == HS_PROTO_TTYD ? WS_RECV_TTYD : WS_RECV_RAW,
 	    c->lines, c->pmd != NULL ? &c->pmd->inf : NULL,
 	    c->pmd != NULL && c->pmd->params.client_no_context_takeover);
+	c->recv.drop_input = c->snap->cfg->readonly;
+	/* A new pty's size (backend_pty.c). */
+	c->tty_cols = 80;
+	c->tty_rows = 24;
 	backend_retarget(&c->be, backend_ops_for(target));
 	/* The request is still in rx: the backend reads it during open. */
 	n = c->be.ops->open(&c->be, target, &breq);
@@ -724,6 +734,7 @@ conn_try_handshake(struct conn *c)
 		reply_status(c, 404, whybuf, NULL, REFUSE_WARN);
 		return;
 	}
+	handshake_terminal(&hs, target->pty);
 	if (prepare_upgrade(c, &req, &hs) == 0)
 		open_backend(c, &req, &hs, target, (size_t)r);
 }

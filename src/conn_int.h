@@ -208,6 +208,13 @@ void	conn_flush_backend(struct conn *);
  */
 void	conn_flush_client(struct conn *);
 
+/*
+ * conn_tty_greet(c): queue a terminal subprotocol's first messages in
+ * c->wire (after the 101): wsbridge-tty's hello, ttyd's title and
+ * preferences.  Nothing for other subprotocols.
+ */
+void	conn_tty_greet(struct conn *);
+
 /* conn_has_output(c): whether anything is waiting to go to the client. */
 bool	conn_has_output(const struct conn *);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "ttyproto.h"
 #include "utf8.h"
 #include "log.h"
 #include "server.h"
@@ -33,6 +34,90 @@ conn_queue_control(struct conn *c, uint8_t opcode, const uint8_t *data,
 	/* conn_process_rx() keeps WIRE_RESERVE free, so both fit. */
 	buf_append(&c->wire, hdr, n);
 	buf_append(&c->wire, data, len);
+}
+
+/*
+ * A terminal subprotocol's first messages, right after the 101 and before
+ * any output: wsbridge-tty's hello; ttyd's window title ("PROGRAM (HOST)",
+ * as ttyd words it) and its preferences (none: "{}").
+ */
+void
+conn_tty_greet(struct conn *c)
+{
+	char msg[256], title[255], host[64];
+	size_t n;
+
+	if (c->proto == HS_PROTO_TTY) {
+		if ((n = ttyproto_hello(msg, sizeof(msg), c->snap->cfg->readonly,
+		    c->tty_cols, c->tty_rows)) > 0)
+			conn_queue_control(c, WS_OP_TEXT, (const uint8_t *)msg,
+			    n);
+	} else if (c->proto == HS_PROTO_TTYD) {
+		if (gethostname(host, sizeof(host)) == -1)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		snprintf(title, sizeof(title), "%s (%s)", c->be.peer, host);
+		n = ttyproto_ttyd_title(msg, sizeof(msg), title);
+		conn_queue_control(c, WS_OP_BINARY, (const uint8_t *)msg, n);
+		msg[0] = TTYD_PREFS;
+		memcpy(msg + 1, "{}", 2);
+		conn_queue_control(c, WS_OP_BINARY, (const uint8_t *)msg, 3);
+	}
+}
+
+/* The terminal is cols x rows, unless clients only watch. */
+static void
+tty_resize(struct conn *c, unsigned cols, unsigned rows)
+{
+	if (c->snap->cfg->readonly || c->be.ops->resize == NULL ||
+	    c->state != CONN_OPEN || !bridge_is_live(&c->br, BRIDGE_BACKEND))
+		return;
+	c->be.ops->resize(&c->be, cols, rows);
+	c->tty_cols = (unsigned short)cols;
+	c->tty_rows = (unsigned short)rows;
+	log_debug("#%" PRIu64 " terminal size %ux%u", c->id, cols, rows);
+}
+
+/*
+ * A control message from a terminal subprotocol, whole: act on it.
+ * Returns -1 when it was bad and the connection is closing (1007).
+ */
+static int
+tty_control(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct ttyproto_msg m;
+
+	if (c->proto == HS_PROTO_TTYD)
+		ttyproto_ttyd(p, len, &m);
+	else
+		ttyproto_control(p, len, &m);
+	switch (m.kind) {
+	case TTYPROTO_RESIZE:
+		tty_resize(c, m.cols, m.rows);
+		break;
+	case TTYPROTO_INIT:
+		/* ttyd's first message; its AuthToken is not ours to check
+		 * (--basic-auth was, on the upgrade).  Later ones: nothing. */
+		if (!c->ttyd_started && m.has_size)
+			tty_resize(c, m.cols, m.rows);
+		c->ttyd_started = true;
+		break;
+	case TTYPROTO_PAUSE:
+		c->tty_paused = true;
+		break;
+	case TTYPROTO_RESUME:
+		c->tty_paused = false;
+		break;
+	case TTYPROTO_IGNORE:
+		log_debug("#%" PRIu64 " control message of unknown type "
+		    "\"%s\" ignored", c->id, m.type);
+		break;
+	case TTYPROTO_BAD:
+		conn_protocol_error(c, WS_CLOSE_BAD_DATA,
+		    "bad control message");
+		return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -134,6 +219,10 @@ conn_process_rx(struct conn *c)
 				    o.len);
 			break;
 		case WS_RECV_PONG:
+			break;
+		case WS_RECV_CONTROL:
+			if (tty_control(c, o.data, o.len) == -1)
+				return (RX_DONE);
 			break;
 		case WS_RECV_CLOSE:
 			client_close_received(c, &o);
@@ -393,6 +482,13 @@ start_frame(struct conn *c)
 		buf_consume(&c->br.down.buf, len);
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
 		    true, true, c->out_pl_left, NULL);
+	} else if (c->proto == HS_PROTO_TTYD) {
+		/* ttyd's output command byte goes out after the header, as
+		 * part of it: the payload stays in the pipe, uncopied. */
+		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
+		    true, false, len + 1, NULL);
+		c->out_hdr[c->out_hdr_len++] = TTYD_INPUT;
+		c->out_pl_left = len;
 	} else {
 		c->out_hdr_len = ws_frame_header(c->out_hdr, WS_OP_BINARY,
 		    true, false, len, NULL);

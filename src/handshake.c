@@ -210,6 +210,8 @@ handshake_check(const struct http_request *req, struct handshake *hs,
 		hs->subproto = HS_PROTO_BASE64;
 	else
 		hs->subproto = HS_PROTO_NONE;
+	hs->offers_tty = offers(req, "wsbridge-tty");
+	hs->offers_ttyd = offers(req, "tty");
 
 	if (handshake_accept(hs->key, WS_KEY_LEN, hs->accept) != 0) {
 		*why = "SHA-1 failed";
@@ -218,6 +220,16 @@ handshake_check(const struct http_request *req, struct handshake *hs,
 
 	*why = "ok";
 	return (0);
+}
+
+void
+handshake_terminal(struct handshake *hs, bool pty)
+{
+
+	if (pty && hs->offers_tty)
+		hs->subproto = HS_PROTO_TTY;
+	else if (pty && hs->offers_ttyd)
+		hs->subproto = HS_PROTO_TTYD;
 }
 
 int
@@ -282,6 +294,12 @@ handshake_response(char *out, size_t cap, const struct handshake *hs,
 		return (-1);
 	if (hs->subproto == HS_PROTO_BASE64 &&
 	    put_str(out, cap, &off, "Sec-WebSocket-Protocol: base64\r\n"))
+		return (-1);
+	if (hs->subproto == HS_PROTO_TTY && put_str(out, cap, &off,
+	    "Sec-WebSocket-Protocol: wsbridge-tty\r\n"))
+		return (-1);
+	if (hs->subproto == HS_PROTO_TTYD &&
+	    put_str(out, cap, &off, "Sec-WebSocket-Protocol: tty\r\n"))
 		return (-1);
 	if (extra != NULL && put_str(out, cap, &off, extra))
 		return (-1);

@@ -18,7 +18,10 @@
 enum hs_subproto {
 	HS_PROTO_NONE,		/* no Sec-WebSocket-Protocol in the answer */
 	HS_PROTO_BINARY,	/* "binary" */
-	HS_PROTO_BASE64		/* "base64": data carried as base64 text */
+	HS_PROTO_BASE64,	/* "base64": data carried as base64 text */
+	HS_PROTO_TTY,		/* "wsbridge-tty": a terminal, control
+				   messages as JSON text */
+	HS_PROTO_TTYD		/* "tty": ttyd's terminal protocol */
 };
 
 /* What a valid upgrade request asked for; pointers into the request buffer. */
@@ -33,6 +36,8 @@ struct handshake {
 	size_t		origin_len;
 	const char	*key;		/* Sec-WebSocket-Key, 24 characters */
 	enum hs_subproto subproto;
+	bool		offers_tty;	/* "wsbridge-tty" was offered */
+	bool		offers_ttyd;	/* "tty" was offered */
 	char		accept[HS_ACCEPT_LEN + 1];	/* NUL-terminated */
 };
 
@@ -49,6 +54,14 @@ bool	handshake_is_upgrade(const struct http_request *);
  */
 int	handshake_check(const struct http_request *, struct handshake *,
 	    const char **);
+
+/*
+ * handshake_terminal(hs, pty): the subprotocol for a target that is (pty)
+ * or is not a terminal: a terminal's subprotocol, "wsbridge-tty" before
+ * ttyd's "tty", wins over the others when offered; for other targets they
+ * are never chosen.
+ */
+void	handshake_terminal(struct handshake *, bool);
 
 /*
  * handshake_accept(key, key_len, out): Sec-WebSocket-Accept for key into out

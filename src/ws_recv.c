@@ -105,7 +105,7 @@ inflate_pending(struct ws_recv *r, const uint8_t *in, uint8_t *out,
 	size_t avail, used, made;
 	int e;
 
-	if (out == NULL) {
+	if (out == NULL || r->drop_input) {
 		/* Nowhere to go: the bytes are only parsed past. */
 		o->used += r->pending;
 		r->pending = 0;
@@ -178,6 +178,64 @@ binary_refused(const struct ws_recv *r, const struct ws_msg_ev *ev)
 	return (r->mode == WS_RECV_BASE64 && ev->opcode != WS_OP_TEXT);
 }
 
+/*
+ * What a message is, from its opcode and first chunk (NULL for an empty
+ * message): wsbridge-tty's text and ttyd's commands other than '0' are
+ * control messages.
+ */
+static enum ws_recv_kind
+classify(const struct ws_recv *r, uint8_t opcode, const uint8_t *first)
+{
+	enum ws_recv_kind k = WS_RECV_KIND_INPUT;
+
+	if (r->mode == WS_RECV_TTY && opcode == WS_OP_TEXT)
+		k = WS_RECV_KIND_CONTROL;
+	else if (r->mode == WS_RECV_TTYD)
+		k = first == NULL ? WS_RECV_KIND_DROP : first[0] == '0' ?
+		    WS_RECV_KIND_INPUT : WS_RECV_KIND_CONTROL;
+	if (k == WS_RECV_KIND_INPUT && r->drop_input)
+		k = WS_RECV_KIND_DROP;
+	return (k);
+}
+
+/* A chunk of a control message: kept, up to its limit. */
+static enum ws_recv_status
+collect(struct ws_recv *r, const struct ws_msg_ev *ev, struct ws_recv_out *o)
+{
+
+	if (ev->len > sizeof(r->ctl) - r->ctl_len)
+		return (fail(o, WS_CLOSE_TOO_BIG, "control message too big"));
+	memcpy(r->ctl + r->ctl_len, ev->data, ev->len);
+	r->ctl_len += ev->len;
+	return (WS_RECV_MORE);
+}
+
+/* A data chunk of a message already classified. */
+static enum ws_recv_status
+data_chunk(struct ws_recv *r, const struct ws_msg_ev *ev, bool first,
+    uint8_t *out, size_t outcap, struct ws_recv_out *o)
+{
+	struct ws_msg_ev in = *ev;
+
+	switch (r->kind) {
+	case WS_RECV_KIND_CONTROL:
+		return (collect(r, ev, o));
+	case WS_RECV_KIND_DROP:
+	case WS_RECV_KIND_NONE:
+		return (WS_RECV_MORE);
+	case WS_RECV_KIND_INPUT:
+		break;
+	}
+	/* ttyd's input: its command byte is not input. */
+	if (first && r->mode == WS_RECV_TTYD) {
+		in.data++;
+		in.len--;
+		if (in.len == 0)
+			return (WS_RECV_MORE);
+	}
+	return (deliver(r, &in, out, outcap, o));
+}
+
 enum ws_recv_status
 ws_recv_feed(struct ws_recv *r, uint8_t *in, size_t inlen, uint8_t *out,
     size_t outcap, struct ws_recv_out *o)
@@ -186,6 +244,7 @@ ws_recv_feed(struct ws_recv *r, uint8_t *in, size_t inlen, uint8_t *out,
 	enum ws_recv_status st;
 	size_t room;
 	ssize_t n;
+	bool first;
 
 	memset(o, 0, sizeof(*o));
 	for (;;) {
@@ -198,6 +257,8 @@ ws_recv_feed(struct ws_recv *r, uint8_t *in, size_t inlen, uint8_t *out,
 			room = SIZE_MAX;	/* parse and drop */
 		else if (r->lines && o->made == outcap)
 			return (WS_RECV_FULL);	/* not even a newline fits */
+		else if (r->in_message && r->kind != WS_RECV_KIND_INPUT)
+			room = SIZE_MAX;	/* collect() bounds it */
 		else
 			room = payload_room(r, out_room(r, outcap, o));
 		n = ws_msg_feed(&r->msg, in + o->used, inlen - o->used, room,
@@ -220,16 +281,19 @@ ws_recv_feed(struct ws_recv *r, uint8_t *in, size_t inlen, uint8_t *out,
 				return (fail(o, WS_CLOSE_UNSUPPORTED,
 				    "binary message under the base64 "
 				    "subprotocol"));
-			if (!r->in_message) {
+			first = !r->in_message;
+			if (first) {
 				r->in_message = true;
 				b64_dec_init(&r->b64);
 				compressed_start(r, &ev);
+				r->kind = classify(r, ev.opcode, ev.data);
+				r->ctl_len = 0;
 			}
 			if (ev.compressed) {
 				r->pending = ev.len;
 				break;
 			}
-			if ((st = deliver(r, &ev, out, outcap, o)) !=
+			if ((st = data_chunk(r, &ev, first, out, outcap, o)) !=
 			    WS_RECV_MORE)
 				return (st);
 			break;
@@ -238,8 +302,11 @@ ws_recv_feed(struct ws_recv *r, uint8_t *in, size_t inlen, uint8_t *out,
 				return (fail(o, WS_CLOSE_UNSUPPORTED,
 				    "binary message under the base64 "
 				    "subprotocol"));
-			if (!r->in_message)
+			if (!r->in_message) {
 				compressed_start(r, &ev);
+				r->kind = classify(r, ev.opcode, NULL);
+				r->ctl_len = 0;
+			}
 			if (ev.compressed) {
 				r->fin = true;
 				r->in_message = false;
@@ -250,9 +317,17 @@ ws_recv_feed(struct ws_recv *r, uint8_t *in, size_t inlen, uint8_t *out,
 				return (fail(o, WS_CLOSE_BAD_DATA,
 				    "invalid base64 in text message"));
 			r->in_message = false;
+			if (r->kind == WS_RECV_KIND_CONTROL) {
+				r->kind = WS_RECV_KIND_NONE;
+				o->data = r->ctl;
+				o->len = r->ctl_len;
+				return (WS_RECV_CONTROL);
+			}
 			/* Line mode: each message is one line of input. */
-			if (r->lines && out != NULL)
+			if (r->lines && out != NULL &&
+			    r->kind != WS_RECV_KIND_DROP)
 				out[o->made++] = '\n';
+			r->kind = WS_RECV_KIND_NONE;
 			break;
 		case WS_MSG_PING:
 		case WS_MSG_PONG:

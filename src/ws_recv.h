@@ -18,8 +18,22 @@
 
 enum ws_recv_mode {
 	WS_RECV_RAW,		/* payload bytes as they are */
-	WS_RECV_BASE64		/* text messages are base64: decoded */
+	WS_RECV_BASE64,		/* text messages are base64: decoded */
+	WS_RECV_TTY,		/* wsbridge-tty: binary is input, text a
+				   control message */
+	WS_RECV_TTYD		/* ttyd's tty: '0' + input, any other first
+				   byte a control message */
 };
+
+/* What the message being received is, once its first byte is known. */
+enum ws_recv_kind {
+	WS_RECV_KIND_NONE,	/* not known yet */
+	WS_RECV_KIND_INPUT,	/* payload for the backend */
+	WS_RECV_KIND_CONTROL,	/* collected, returned whole */
+	WS_RECV_KIND_DROP	/* parsed past */
+};
+
+#define WS_RECV_CONTROL_MAX	1024	/* a control message's bytes */
 
 struct ws_recv {
 	struct ws_msg	msg;		/* message rules, frame parser */
@@ -36,6 +50,10 @@ struct ws_recv {
 	bool		text;		/* the compressed message is text */
 	uint64_t	z_len;		/* its inflated bytes so far */
 	struct utf8	utf8;		/* and their UTF-8 state */
+	bool		drop_input;	/* --readonly: input parsed past */
+	enum ws_recv_kind kind;		/* the current message's */
+	uint8_t		ctl[WS_RECV_CONTROL_MAX]; /* a control message */
+	size_t		ctl_len;
 };
 
 enum ws_recv_status {
@@ -44,6 +62,9 @@ enum ws_recv_status {
 	WS_RECV_PING,		/* answer with a pong of out->data, call again */
 	WS_RECV_PONG,		/* a pong came: call again */
 	WS_RECV_CLOSE,		/* the client's close: code, reason */
+	WS_RECV_CONTROL,	/* a whole control message in data, len
+				   (TTY: the JSON; TTYD: with its command
+				   byte): act on it, call again */
 	WS_RECV_ERROR		/* close with code; reason says why */
 };
 
@@ -52,8 +73,8 @@ struct ws_recv_out {
 	size_t		made;		/* output bytes written */
 	size_t		payload;	/* of which message payload (not
 					   line-mode newlines) */
-	const uint8_t	*data;		/* PING/PONG payload (valid until the
-					   next call) */
+	const uint8_t	*data;		/* PING/PONG payload, CONTROL message
+					   (valid until the next call) */
 	size_t		len;
 	uint16_t	code;		/* CLOSE, ERROR: the close code */
 	const char	*reason;	/* CLOSE: the client's reason (len in
@@ -80,7 +101,13 @@ void	ws_recv_init(struct ws_recv *, uint64_t, enum ws_recv_mode, bool,
  * consumed and o->made output bytes committed by the caller, whatever the
  * status.  After WS_RECV_CLOSE or WS_RECV_ERROR, r must not be fed again.
  * Under WS_RECV_BASE64 a binary message is an error (1003); text must be
- * base64 (1007).
+ * base64 (1007).  Under WS_RECV_TTY a text message, and under WS_RECV_TTYD
+ * a message not starting with '0' (that byte is not input), is a control
+ * message: collected and returned whole as WS_RECV_CONTROL, or an error
+ * (1009) beyond WS_RECV_CONTROL_MAX bytes; an empty ttyd message is
+ * dropped.  Control messages are not inflated: the terminal subprotocols
+ * are never agreed with permessage-deflate.  With r->drop_input set, input
+ * is parsed past, never written to out.
  */
 enum ws_recv_status ws_recv_feed(struct ws_recv *, uint8_t *, size_t,
 	    uint8_t *, size_t, struct ws_recv_out *);

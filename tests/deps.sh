@@ -5,7 +5,7 @@
 # when everything is already there.
 set -eu
 
-PKGS="build-essential pkg-config libev-dev libssl-dev libcrypt-dev zlib1g-dev openssl
+PKGS="build-essential pkg-config libev-dev libssl-dev libcrypt-dev zlib1g-dev libjson-c-dev openssl
 clang libclang-rt-14-dev
 bats python3 python3-websockets socat procps curl cflow
 websockify websocketd python3-numpy vim-tiny"
