@@ -68,6 +68,8 @@ static const char usage_text[] =
 "                             output as bytes, binary messages out\n"
 "      --term NAME            TERM for programs on a pty (default\n"
 "                             xterm-256color)\n"
+"      --terminal-assets DIR  serve the terminal page's files from DIR\n"
+"                             instead of the copy built in\n"
 "\n"
 "Limits and timeouts:\n"
 "      --max-message BYTES    close 1009 on a larger message (default 0,\n"
@@ -202,7 +204,8 @@ enum opt_id {
 	OPT_TRUST_PROXY_HEADER,
 	/* Programs on a pty. */
 	OPT_PTY,
-	OPT_TERM
+	OPT_TERM,
+	OPT_TERMINAL_ASSETS
 };
 
 static const struct option long_opts[] = {
@@ -253,6 +256,7 @@ static const struct option long_opts[] = {
 	    OPT_TRUST_PROXY_HEADER },
 	{ "pty",		no_argument,	   NULL, OPT_PTY },
 	{ "term",		required_argument, NULL, OPT_TERM },
+	{ "terminal-assets",	required_argument, NULL, OPT_TERMINAL_ASSETS },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "check-config",	no_argument,	   NULL, OPT_CHECK_CONFIG },
@@ -747,6 +751,7 @@ rebase(const struct parse *ps, int id, const char *arg, char **out)
 	case OPT_BASIC_AUTH:
 	case OPT_TOKEN_FILE:
 	case OPT_DIR:
+	case OPT_TERMINAL_ASSETS:
 		break;
 	case OPT_LISTEN:
 	case OPT_CONNECT:
@@ -792,6 +797,9 @@ check_pty(struct config *cfg, char *err, size_t errlen)
 	if (!cfg->pty) {
 		if (cfg->term != NULL)
 			return (errf(err, errlen, "--term needs --pty"));
+		if (cfg->terminal_assets != NULL)
+			return (errf(err, errlen, "--terminal-assets needs "
+			    "--pty"));
 		return (0);
 	}
 	if (!target_is_program(&cfg->connect))
@@ -1065,6 +1073,14 @@ bad_throttle:
 			    "'.', '_'; at most 64)", arg));
 		free(cfg->term);
 		if ((cfg->term = strdup(arg)) == NULL)
+			return (errf(err, errlen, "out of memory"));
+		return (0);
+	case OPT_TERMINAL_ASSETS:
+		if (arg[0] == '\0')
+			return (errf(err, errlen, "bad --terminal-assets: "
+			    "empty path"));
+		free(cfg->terminal_assets);
+		if ((cfg->terminal_assets = strdup(arg)) == NULL)
 			return (errf(err, errlen, "out of memory"));
 		return (0);
 	case OPT_DEFLATE:
@@ -1620,5 +1636,6 @@ config_free(struct config *cfg)
 	list_free(cfg->server_names);
 	free(cfg->headers);
 	free(cfg->term);
+	free(cfg->terminal_assets);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -97,6 +97,8 @@ struct config {
 	unsigned	max_forks;	/* all workers', 0 = none (503) */
 	bool		pty;		/* --pty: programs on a terminal */
 	char		*term;		/* --term, or NULL: xterm-256color */
+	char		*terminal_assets; /* --terminal-assets DIR, or NULL:
+					   the page's files built in */
 
 	/* Limits, processes, privileges. */
 	unsigned	workers;	/* processes accepting, >= 1 */
