@@ -2,6 +2,7 @@
 // behind this page's own address (same path and query, ws: or wss:), with
 // the wsbridge-tty subprotocol: binary messages are terminal bytes either
 // way, text messages are JSON control messages (resize out, hello in).
+// Under any other subprotocol every message is terminal bytes.
 // Plain script, no build step; xterm.js and its fit addon are loaded first.
 (function () {
 	"use strict";
@@ -87,7 +88,10 @@
 
 	function connect() {
 		setState("connecting", "connecting");
-		ws = new WebSocket(socketUrl(), [PROTO]);
+		// "binary" too, for a server without wsbridge-tty: a browser
+		// fails a connection whose answer names no subprotocol.  Then
+		// every message is terminal bytes and the size stays fixed.
+		ws = new WebSocket(socketUrl(), [PROTO, "binary"]);
 		ws.binaryType = "arraybuffer";
 		ws.onopen = function () {
 			retry = RETRY_MIN;
