@@ -62,6 +62,15 @@ raw_head() {
 	log_has "$T/server.log" "GET /_wsbridge/term/xterm.js 200 $(stat -c %s "$NPM/xterm/lib/xterm.js")"
 }
 
+@test "over TLS the built-in files are the same bytes" {
+	make_pki "$T/pki"
+	start_front --listen 127.0.0.1:0 --tls-cert "$T/pki/server.pem" \
+	    --tls-key "$T/pki/server.key" --pty -- /bin/sh
+	get --cacert "$T/pki/ca.pem" "https://localhost:$PORT/_wsbridge/term/xterm.js"
+	[ "$(head -n 1 "$T/head")" = "HTTP/1.1 200 OK" ]
+	cmp "$T/body" "$NPM/xterm/lib/xterm.js"
+}
+
 @test "HEAD has the head only; unknown files 404; other paths stay 426" {
 	start_wsbridge --listen 127.0.0.1:0 --pty -- /bin/sh
 	raw_head /_wsbridge/term/xterm.js >"$T/raw"
