@@ -34,7 +34,7 @@ VERSION	 = $(shell cat VERSION)
 
 PURE	 = utf8 ws_frame ws_msg b64 http handshake cgi_env proxy mime \
 	   netaddr origin tokens pmd frontdoor ws_recv conntab throttle \
-	   fdbudget buf pipe bridge ttyproto
+	   fdbudget buf pipe bridge ttyproto term_page
 IO	 = main config log server listen conn conn_phase conn_http \
 	   conn_ws backend \
 	   backend_tcp backend_proc backend_pty progroup program backend_stdio worker static auth authpool conn_auth \
@@ -57,7 +57,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 all: wsbridge
 
-wsbridge: $(SRCS:src/%.c=$(B)/%.o)
+wsbridge: $(SRCS:src/%.c=$(B)/%.o) $(B)/term_assets.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HARDEN_LD) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
@@ -69,6 +69,34 @@ $(B)/%.o: src/%.c src/*.h VERSION Makefile | $(B)
 $(B) $(A) $(F):
 	mkdir -p $@
 
+# The terminal page (term/): its own files and xterm.js with its fit addon
+# from npm (term/package-lock.json, installed by make deps), built into the
+# binary as C arrays written by xxd -i (portable C, unlike ld -b binary's
+# objects, whose format and symbol names depend on the toolchain).
+TERM_NPM   = term/node_modules/@xterm
+TERM_FILES = index.html=term/index.html term.js=term/term.js \
+	     xterm.js=$(TERM_NPM)/xterm/lib/xterm.js \
+	     xterm.css=$(TERM_NPM)/xterm/css/xterm.css \
+	     addon-fit.js=$(TERM_NPM)/addon-fit/lib/addon-fit.js
+TERM_SRCS  = $(foreach f,$(TERM_FILES),$(lastword $(subst =, ,$(f))))
+
+$(TERM_NPM)/%:
+	@echo "make: $@ is missing: run 'make deps' (npm ci in term/)" >&2
+	@exit 1
+
+$(B)/term_assets.c: term/embed.sh $(TERM_SRCS) Makefile | $(B)
+	@echo "  GEN     $@"
+	$(Q)term/embed.sh $@ $(TERM_FILES)
+
+$(B)/term_assets.o: $(B)/term_assets.c src/term_page.h
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(HARDEN) -Isrc -c -o $@ $<
+
+# Data only: nothing to instrument.
+$(A)/term_assets.o: $(B)/term_assets.c src/term_page.h | $(A)
+	@echo "  CC asan $<"
+	$(Q)$(CC) -std=c11 $(WARN) -O0 -Isrc -c -o $@ $<
+
 # Unit tests link the pure modules.  A test of a module that is not pure
 # (it reads files, logs) names the other modules it needs in
 # test_NAME_OBJS; they become prerequisites of both builds of the test
@@ -78,6 +106,7 @@ test_auth_OBJS	   = auth
 test_tokenfile_OBJS = tokenfile log
 test_snapshot_OBJS = snapshot generation config preflight auth tokenfile log \
 		     transport_tls transport
+test_term_page_OBJS = term_assets
 
 .SECONDEXPANSION:
 $(B)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(B)/%.o) \
@@ -96,7 +125,7 @@ $(A)/%: tests/unit/%.c tests/unit/unit.h $(PURE:%=$(A)/%.o) \
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(ASAN_FLAGS) $(PKG_CFLAGS) -Isrc \
 	    -o $@ $< $(filter %.o,$^) $(PKG_LIBS)
 
-$(A)/wsbridge: $(SRCS:src/%.c=$(A)/%.o)
+$(A)/wsbridge: $(SRCS:src/%.c=$(A)/%.o) $(A)/term_assets.o
 	@echo "  LD asan $@"
 	$(Q)$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 

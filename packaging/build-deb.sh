@@ -7,7 +7,8 @@
 # and node_modules) into a temporary directory, move packaging/debian to its
 # root, build the binary package there and copy the .deb, .ddeb, .changes
 # and .buildinfo files into build/deb/.  The whole build log is kept in
-# build/deb/build.log.
+# build/deb/build.log.  xterm.js's files, which the build embeds, come from
+# term/node_modules (make deps).
 #
 # Usage: packaging/build-deb.sh [-v] [-s]
 #   -v  show the build log as it goes
@@ -58,6 +59,20 @@ else
 	    --exclude=./tests/node_modules --exclude=./wsbridge -cf - .) |
 	    tar -C "$src" -xf -
 fi
+# xterm.js and its fit addon (term/node_modules, from npm by make deps) are
+# built into the binary: the source package carries the files the build
+# embeds, with their licences.
+for f in xterm/lib/xterm.js xterm/css/xterm.css xterm/LICENSE \
+    xterm/package.json addon-fit/lib/addon-fit.js addon-fit/LICENSE \
+    addon-fit/package.json; do
+	from=$root/term/node_modules/@xterm/$f
+	if [ ! -f "$from" ]; then
+		echo "build-deb: $from is missing: run make deps" >&2
+		exit 1
+	fi
+	mkdir -p "$src/term/node_modules/@xterm/${f%/*}"
+	cp "$from" "$src/term/node_modules/@xterm/$f"
+done
 mv "$src/packaging/debian" "$src/debian"
 
 mkdir -p "$out"

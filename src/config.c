@@ -75,6 +75,8 @@ static const char usage_text[] =
 "                             --token-file (refused otherwise)\n"
 "      --readonly             clients only watch: their input is dropped,\n"
 "                             terminal resizes ignored\n"
+"      --terminal-assets DIR  serve the terminal page's files from DIR\n"
+"                             instead of the copy built in\n"
 "\n"
 "Limits and timeouts:\n"
 "      --max-message BYTES    close 1009 on a larger message (default 0,\n"
@@ -211,7 +213,8 @@ enum opt_id {
 	OPT_PTY,
 	OPT_TERM,
 	OPT_ALLOW_PUBLIC_PTY,
-	OPT_READONLY
+	OPT_READONLY,
+	OPT_TERMINAL_ASSETS
 };
 
 static const struct option long_opts[] = {
@@ -264,6 +267,7 @@ static const struct option long_opts[] = {
 	{ "term",		required_argument, NULL, OPT_TERM },
 	{ "allow-public-pty",	no_argument,	   NULL, OPT_ALLOW_PUBLIC_PTY },
 	{ "readonly",		no_argument,	   NULL, OPT_READONLY },
+	{ "terminal-assets",	required_argument, NULL, OPT_TERMINAL_ASSETS },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "check-config",	no_argument,	   NULL, OPT_CHECK_CONFIG },
@@ -758,6 +762,7 @@ rebase(const struct parse *ps, int id, const char *arg, char **out)
 	case OPT_BASIC_AUTH:
 	case OPT_TOKEN_FILE:
 	case OPT_DIR:
+	case OPT_TERMINAL_ASSETS:
 		break;
 	case OPT_LISTEN:
 	case OPT_CONNECT:
@@ -856,6 +861,9 @@ check_pty(struct config *cfg, char *err, size_t errlen)
 	if (!cfg->pty) {
 		if (cfg->term != NULL)
 			return (errf(err, errlen, "--term needs --pty"));
+		if (cfg->terminal_assets != NULL)
+			return (errf(err, errlen, "--terminal-assets needs "
+			    "--pty"));
 		return (0);
 	}
 	if (!target_is_program(&cfg->connect))
@@ -1138,6 +1146,14 @@ bad_throttle:
 			    "'.', '_'; at most 64)", arg));
 		free(cfg->term);
 		if ((cfg->term = strdup(arg)) == NULL)
+			return (errf(err, errlen, "out of memory"));
+		return (0);
+	case OPT_TERMINAL_ASSETS:
+		if (arg[0] == '\0')
+			return (errf(err, errlen, "bad --terminal-assets: "
+			    "empty path"));
+		free(cfg->terminal_assets);
+		if ((cfg->terminal_assets = strdup(arg)) == NULL)
 			return (errf(err, errlen, "out of memory"));
 		return (0);
 	case OPT_DEFLATE:
@@ -1693,5 +1709,6 @@ config_free(struct config *cfg)
 	list_free(cfg->server_names);
 	free(cfg->headers);
 	free(cfg->term);
+	free(cfg->terminal_assets);
 	memset(cfg, 0, sizeof(*cfg));
 }

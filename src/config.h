@@ -99,6 +99,8 @@ struct config {
 	bool		allow_public_pty; /* ... reached without a login */
 	char		*term;		/* --term, or NULL: xterm-256color */
 	bool		readonly;	/* --readonly: client input dropped */
+	char		*terminal_assets; /* --terminal-assets DIR, or NULL:
+					   the page's files built in */
 
 	/* Limits, processes, privileges. */
 	unsigned	workers;	/* processes accepting, >= 1 */

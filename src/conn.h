@@ -137,6 +137,7 @@ struct conn {
 	struct conn_pmd	*pmd;		/* permessage-deflate, or NULL */
 	struct sockaddr_storage peer_sa; /* the socket's peer */
 	int		file_fd;	/* static file being sent, or -1 */
+	const uint8_t	*file_mem;	/* or a built-in file's bytes */
 	off_t		file_off;
 	off_t		file_left;
 	bool		counted;	/* in srv->nactive (limits) */

@@ -26,6 +26,7 @@
 #include "snapshot.h"
 #include "proxy.h"
 #include "static.h"
+#include "term_page.h"
 #include "tls.h"
 #include "log.h"
 #include "server.h"
@@ -424,6 +425,127 @@ target_path_len(const struct http_request *req)
 	return (q != NULL ? (size_t)(q - req->target) : req->target_len);
 }
 
+/*
+ * A file's answer: head (n bytes) now, then size bytes of the file or of
+ * the memory that c->file_fd or c->file_mem holds, unless the answer has
+ * no body; the request (headlen bytes of rx) is done with.
+ */
+static void
+send_answer(struct conn *c, size_t headlen, const char *head, size_t n,
+    int status, off_t size)
+{
+	bool head_only = c->head_only;
+
+	buf_consume(&c->rx, headlen);
+	http_scan_init(&c->head_scan);
+	buf_append(&c->wire, head, n);
+	log_info("#%" PRIu64 " peer=%s%s%s %s %s %d %lld", c->id, c->peer,
+	    c->user != NULL ? " user=" : "", c->user != NULL ? c->user : "",
+	    head_only ? "HEAD" : "GET", c->path, status,
+	    head_only || status == 304 ? 0LL : (long long)size);
+	if (head_only || status == 304 || size == 0)
+		conn_file_close(c);
+	else {
+		c->file_off = 0;
+		c->file_left = size;
+	}
+	conn_enter(c, CONN_HTTP_RESPONSE, CONN_RESPONSE_TIMEOUT);
+}
+
+/* The built-in copy of one of the terminal page's files, or NULL. */
+static const struct term_blob *
+term_blob(const char *name)
+{
+	const struct term_blob *b;
+
+	for (b = term_blobs; b->name != NULL; b++)
+		if (strcmp(b->name, name) == 0)
+			return (b);
+	return (NULL);
+}
+
+/*
+ * The terminal page and its files (term_page.h), for a plain request to a
+ * --pty target when there is no --static: built in, or from
+ * --terminal-assets.  false: not one of the page's paths, the caller
+ * answers it.
+ */
+static bool
+serve_term_page(struct conn *c, const struct http_request *req,
+    size_t headlen, size_t plen)
+{
+	const struct config *cfg = c->snap->cfg;
+	const struct target *t = frontdoor_route(cfg, req->target, plen);
+	const char *root = c->snap->gen->term_root, *own;
+	const struct term_file *tf;
+	const struct term_blob *b;
+	struct static_file f;
+	char head[ANSWER_MAX], extra[ANSWER_MAX], why[1200], file[80];
+	size_t base = 0;
+	int i, n, status;
+
+	if (t == NULL || !t->pty)
+		return (false);
+	if (t != &cfg->connect)
+		base = ((const struct route *)(const void *)((const char *)t -
+		    offsetof(struct route, target)))->prefix_len;
+	if ((i = term_page_match(req->target, plen, base)) ==
+	    TERM_PAGE_NOT_OURS)
+		return (false);
+	if (i == TERM_PAGE_REDIRECT) {
+		/* The page's files are named relative to its directory. */
+		snprintf(extra, sizeof(extra), "Location: %.*s/\r\n",
+		    (int)plen, req->target);
+		snprintf(why, sizeof(why), "%s -> %s/", c->path, c->path);
+		reply_status(c, 301, why, extra, REFUSE_INFO);
+		return (true);
+	}
+	if (i < 0) {
+		snprintf(why, sizeof(why), "%s: no such file", c->path);
+		reply_status(c, 404, why, NULL, REFUSE_INFO);
+		return (true);
+	}
+	tf = &term_page_files[i];
+	if (root != NULL) {
+		snprintf(file, sizeof(file), "/%s", tf->name);
+		if ((status = static_open(root, file, strlen(file), &f, why,
+		    sizeof(why))) != 0) {
+			snprintf(why, sizeof(why), "%s: %s/%s: %s", c->path,
+			    root, tf->name, status == 403 ?
+			    "permission denied" : "no such file");
+			reply_status(c, status == 403 ? 403 : 404, why, NULL,
+			    REFUSE_WARN);
+			return (true);
+		}
+		c->file_fd = f.fd;
+		fdbudget_take(&c->srv->fds, 1);
+		if (extra_headers(c, extra, sizeof(extra), NULL, &own) == -1 ||
+		    (n = static_head(head, sizeof(head), req, &f,
+		    c->keep_alive, own, &status)) < 0) {
+			conn_file_close(c);
+			reply_status(c, 500, "answer too large", NULL,
+			    REFUSE_WARN);
+			return (true);
+		}
+		send_answer(c, headlen, head, (size_t)n, status, f.size);
+		return (true);
+	}
+	if ((b = term_blob(tf->name)) == NULL) {
+		snprintf(why, sizeof(why), "%s: not built in", c->path);
+		reply_status(c, 404, why, NULL, REFUSE_WARN);
+		return (true);
+	}
+	if (extra_headers(c, extra, sizeof(extra), NULL, &own) == -1 ||
+	    (n = term_page_head(head, sizeof(head), req, tf->type, b->len,
+	    b->etag, c->keep_alive, own, &status)) < 0) {
+		reply_status(c, 500, "answer too large", NULL, REFUSE_WARN);
+		return (true);
+	}
+	c->file_mem = b->data;
+	send_answer(c, headlen, head, (size_t)n, status, (off_t)b->len);
+	return (true);
+}
+
 static const char help_text[] =
     "wsbridge " WSB_VERSION ": this address is a WebSocket endpoint.\n"
     "Connect to it with a WebSocket client (ws:// or wss://); see\n"
@@ -448,6 +570,9 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 		reply_status(c, 405, why, "Allow: GET, HEAD\r\n", REFUSE_WARN);
 		return;
 	}
+	if (cfg->static_dir == NULL &&
+	    serve_term_page(c, req, headlen, plen))
+		return;
 	if (cfg->static_dir == NULL) {
 		if (plen == 1 && req->target[0] == '/') {
 			if (extra_headers(c, extra, sizeof(extra), NULL,
@@ -497,20 +622,7 @@ serve_plain(struct conn *c, const struct http_request *req, size_t headlen)
 		reply_status(c, 500, "answer too large", NULL, REFUSE_WARN);
 		return;
 	}
-	buf_consume(&c->rx, headlen);
-	http_scan_init(&c->head_scan);
-	buf_append(&c->wire, head, (size_t)n);
-	log_info("#%" PRIu64 " peer=%s%s%s %s %s %d %lld", c->id, c->peer,
-	    c->user != NULL ? " user=" : "", c->user != NULL ? c->user : "",
-	    head_only ? "HEAD" : "GET", c->path, status,
-	    head_only || status == 304 ? 0LL : (long long)f.size);
-	if (head_only || status == 304 || f.size == 0)
-		conn_file_close(c);
-	else {
-		c->file_off = 0;
-		c->file_left = f.size;
-	}
-	conn_enter(c, CONN_HTTP_RESPONSE, CONN_RESPONSE_TIMEOUT);
+	send_answer(c, headlen, head, (size_t)n, status, f.size);
 }
 
 /*

@@ -93,6 +93,7 @@ conn_client_close(struct conn *c)
 void
 conn_file_close(struct conn *c)
 {
+	c->file_mem = NULL;
 	if (c->file_fd == -1)
 		return;
 	close(c->file_fd);

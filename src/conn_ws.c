@@ -501,7 +501,8 @@ start_frame(struct conn *c)
 
 /*
  * Send more of a static file: sendfile(2) on plain sockets, through the
- * transport's buffer under TLS, adding what went out to *turn.  0 to go
+ * transport's buffer under TLS (a built-in file: from memory, through the
+ * transport), adding what went out to *turn.  0 to go
  * on, -1 to stop (blocked, failed).
  */
 static int
@@ -512,7 +513,13 @@ send_file(struct conn *c, size_t *turn)
 	ssize_t n;
 	size_t want;
 
-	if (c->tls) {
+	if (c->file_mem != NULL) {
+		/* Built in: no file to read, the bytes are at hand. */
+		iov.iov_base = (void *)(uintptr_t)(c->file_mem + c->file_off);
+		iov.iov_len = c->file_left < (off_t)(1 << 20) ?
+		    (size_t)c->file_left : (1 << 20);
+		n = transport_writev(&c->t, &iov, 1);
+	} else if (c->tls) {
 		want = c->file_left < (off_t)sizeof(chunk) ?
 		    (size_t)c->file_left : sizeof(chunk);
 		if (c->t.pending > 0)

@@ -80,6 +80,12 @@ generation_new(struct config *cfg, char *err, size_t errlen)
 		    strerror(errno));
 		goto err;
 	}
+	if (g->cfg.terminal_assets != NULL &&
+	    (g->term_root = realpath(g->cfg.terminal_assets, NULL)) == NULL) {
+		snprintf(err, errlen, "--terminal-assets %s: %s",
+		    g->cfg.terminal_assets, strerror(errno));
+		goto err;
+	}
 	if (check_front_door(g, err, errlen) == -1)
 		goto err;
 	return (g);
@@ -245,6 +251,7 @@ generation_release(struct generation *g)
 		next = g->next;
 		config_free(&g->cfg);
 		free(g->static_root);
+		free(g->term_root);
 		free(g->trusted);
 		free(g);
 		g = next;

@@ -21,6 +21,7 @@ struct generation {
 	unsigned	number;		/* 1 at start-up, for the log */
 	struct config	cfg;
 	char		*static_root;	/* --static as a real path, or NULL */
+	char		*term_root;	/* --terminal-assets, the same way */
 	struct netaddr_cidr *trusted;	/* --trust-proxy, ntrusted of them */
 	size_t		ntrusted;
 	struct generation *next;	/* the one that replaced it, held */
@@ -29,7 +30,8 @@ struct generation {
 /*
  * generation_new(cfg, err, errlen): check cfg (a config_parse() result) as
  * start-up does -- the files and programs it names (preflight_check()),
- * --origin, --server-name, --trust-proxy, --static -- and make it a
+ * --origin, --server-name, --trust-proxy, --static, --terminal-assets --
+ * and make it a
  * generation.  The generation takes cfg's contents whatever the outcome
  * (cfg is left empty).  Returns it with one reference, or NULL with a
  * one-line reason in err: a configuration that cannot work.

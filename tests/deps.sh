@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libev-dev libssl-dev libcrypt-dev zlib1g-dev libjson-c-dev openssl
-clang libclang-rt-14-dev
+xxd clang libclang-rt-14-dev
 bats python3 python3-websockets socat procps curl cflow
 websockify websocketd python3-numpy vim-tiny"
 # The front-door tests' proxies and browser, the packaging tools.
@@ -46,9 +46,13 @@ if [ -n "$missing" ]; then
 	[ $rc -eq 0 ] || exit $rc
 fi
 
-# Test-only npm packages, exact versions from the lock file.
-cd "$(dirname "$0")"
-if [ -f package-lock.json ] && ! npm ls --silent >/dev/null 2>&1; then
-	npm ci --silent --no-audit --no-fund
-fi
+# npm packages, exact versions from the lock files: the test clients
+# (tests/), and xterm.js for the terminal page built into the binary (term/;
+# Debian's libjs-xterm is not usable for it).
+for dir in "$here" "$here/../term"; do
+	if [ -f "$dir/package-lock.json" ] &&
+	    ! (cd "$dir" && npm ls --silent >/dev/null 2>&1); then
+		(cd "$dir" && npm ci --silent --no-audit --no-fund)
+	fi
+done
 echo "deps: ok"
