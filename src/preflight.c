@@ -378,7 +378,8 @@ print_target(const struct target *t, FILE *out)
 		fprintf(out, "dir %s", t->path);
 		break;
 	}
-	fprintf(out, " (%s)\n", t->lines ? "text" : "binary");
+	fprintf(out, " (%s)\n", t->pty ? "on a pty" : t->lines ? "text" :
+	    "binary");
 }
 
 void

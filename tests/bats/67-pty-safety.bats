@@ -38,6 +38,8 @@ pty_accepted() {
 
 @test "--pty is served on loopback and Unix sockets, or publicly with a login, a token file or --allow-public-pty" {
 	pty_accepted --listen 127.0.0.1:0 --pty -- cat
+	# --check-config says where the program runs
+	[[ "$output" == *"/ -> program "*"cat (on a pty)"* ]]
 	pty_accepted --listen 127.0.0.2:0 --pty -- cat
 	pty_accepted --listen '[::1]:0' --pty -- cat
 	pty_accepted --listen localhost:0 --pty -- cat
