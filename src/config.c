@@ -848,7 +848,7 @@ check_public_pty(const struct config *cfg, char *err, size_t errlen)
 			return (errf(err, errlen, "--pty on %s would give a "
 			    "terminal to anyone who can reach that address: "
 			    "there is no --basic-auth, --tls-client-ca or "
-			    "--token-file.  Listen on 127.0.0.1 (or a Unix "
+			    "--token-file. Listen on 127.0.0.1 (or a Unix "
 			    "socket) behind a proxy that authenticates, add "
 			    "one of those, or give --allow-public-pty if "
 			    "anyone may have it", cfg->listens[i].display));

@@ -22,6 +22,8 @@
 	let ws = null;
 	let retry = RETRY_MIN;
 	let readonly = false;
+	// The program ended by itself (1000): a new one waits for Enter.
+	let ended = false;
 
 	term.loadAddon(fit);
 	term.open(document.getElementById("terminal"));
@@ -114,6 +116,12 @@
 			const secs = Math.round(retry / 1000 * 10) / 10;
 
 			ws = null;
+			if (ev.code === 1000) {
+				ended = true;
+				setState("ended", "the program ended: press " +
+				    "Enter to start it again");
+				return;
+			}
 			setState("closed", "disconnected (" + ev.code +
 			    (ev.reason ? " " + ev.reason : "") +
 			    "), reconnecting in " + secs + " s");
@@ -123,6 +131,14 @@
 	}
 
 	term.onData(function (data) {
+		if (ended) {
+			if (data.indexOf("\r") !== -1) {
+				ended = false;
+				retry = RETRY_MIN;
+				connect();
+			}
+			return;
+		}
 		send(encoder.encode(data));
 	});
 	// Some mouse reports are bytes that are not UTF-8 text.

@@ -265,3 +265,30 @@ cdp() {
 	[ "${lines[-2]}" = true ]
 	[ "${lines[-1]}" = '"connected (read-only: input is not sent)"' ]
 }
+
+@test "Chromium: a program that ends by itself (1000) is started again only on Enter" {
+	cat >"$T/prog.sh" <<-'EOF2'
+	#!/bin/sh
+	echo $$ >>"$(dirname "$0")/pids"
+	printf 'ready %s\r\n' $$
+	read line
+	exit 0
+	EOF2
+	chmod +x "$T/prog.sh"
+	start_wsbridge --listen 127.0.0.1:0 --pty -- "$T/prog.sh"
+	browser "http://127.0.0.1:$PORT/"
+	run cdp 'match:^ready [0-9]+' 'type:bye' 'key:Enter' \
+	    'wait:document.getElementById("status").dataset.state === "ended"' \
+	    'print:document.getElementById("status").textContent'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = '"the program ended: press Enter to start it again"' ]
+	wait_for 10 log_has "$T/server.log" " close peer=.* code=1000 by=backend"
+	[ "$(wc -l <"$T/pids")" -eq 1 ]
+	run cdp 'key:Enter' \
+	    'wait:document.getElementById("status").dataset.state === "open"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_for 10 eval '[ "$(wc -l <"$T/pids")" -eq 2 ]'
+	[ "$(grep -c ' open peer=' "$T/server.log")" -eq 2 ]
+}
