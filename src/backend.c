@@ -162,3 +162,12 @@ backend_fd_close(struct backend *b)
 	backend_fd_release(b->fds, &b->rfd);
 	backend_fd_release(b->fds, &b->wfd);
 }
+
+void
+backend_fd_shutdown_write(struct backend *b)
+{
+	if (b->wfd == -1)
+		return;
+	ev_io_stop(b->loop, &b->wio);
+	backend_fd_release(b->fds, &b->wfd);
+}

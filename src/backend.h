@@ -147,6 +147,9 @@ ssize_t	backend_fd_read(struct backend *, void *, size_t);
 ssize_t	backend_fd_write(struct backend *, const void *, size_t);
 void	backend_fd_want(struct backend *, bool, bool);
 void	backend_fd_close(struct backend *);
+/* backend_fd_shutdown_write(b): close the write side (a pipe, a pty's
+ * second master, a duplicate of stdout): what reads it gets EOF. */
+void	backend_fd_shutdown_write(struct backend *);
 
 extern const struct backend_ops backend_tcp_ops;
 extern const struct backend_ops backend_proc_ops;

@@ -135,14 +135,7 @@ spawn_program(struct backend *b, const struct target *t, char *const *argv,
 		    "posix_spawnattr: %s", argv[0], strerror(rc));
 		goto fail;
 	}
-	/* A program's file was found at start-up (preflight.c); argv[0]
-	 * stays as it was given, as with execvp(3). */
-	if (t->kind == TARGET_PROGRAM && t->path != NULL)
-		rc = posix_spawn(pid, t->path, &fa, &attr, argv, env);
-	else if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
-		rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, env);
-	else
-		rc = posix_spawn(pid, argv[0], &fa, &attr, argv, env);
+	rc = program_spawn(pid, t, argv, &fa, &attr, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc != 0) {
@@ -257,14 +250,6 @@ proc_write(struct backend *b, const void *buf, size_t len)
 	return (n);
 }
 
-static void
-proc_shutdown_write(struct backend *b)
-{
-	if (b->wfd == -1)
-		return;
-	ev_io_stop(b->loop, &b->wio);
-	backend_fd_release(b->fds, &b->wfd);
-}
 
 static void
 proc_close(struct backend *b)
@@ -280,6 +265,6 @@ const struct backend_ops backend_proc_ops = {
 	.read = proc_read,
 	.write = proc_write,
 	.want = backend_fd_want,
-	.shutdown_write = proc_shutdown_write,
+	.shutdown_write = backend_fd_shutdown_write,
 	.close = proc_close,
 };

@@ -111,13 +111,7 @@ spawn_on_pty(struct backend *b, const struct target *t, char *const *argv,
 		posix_spawn_file_actions_destroy(&fa);
 		goto fail;
 	}
-	/* As in program mode: the file found at start-up, or PATH. */
-	if (t->kind == TARGET_PROGRAM && t->path != NULL)
-		rc = posix_spawn(pid, t->path, &fa, &attr, argv, env);
-	else if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
-		rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, env);
-	else
-		rc = posix_spawn(pid, argv[0], &fa, &attr, argv, env);
+	rc = program_spawn(pid, t, argv, &fa, &attr, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc == 0)
@@ -208,18 +202,6 @@ pty_read(struct backend *b, void *buf, size_t len)
 	return (progroup_output(b, n));
 }
 
-/* The client sends no more: the program sees nothing of it (a terminal
- * has no EOF but the one typed, ^D); the session ends with the
- * connection. */
-static void
-pty_shutdown_write(struct backend *b)
-{
-	if (b->wfd == -1)
-		return;
-	ev_io_stop(b->loop, &b->wio);
-	backend_fd_release(b->fds, &b->wfd);
-}
-
 /*
  * The connection is gone: the terminal hangs up (the master is closed, so
  * the session leader and the foreground group get SIGHUP, and what reads
@@ -263,7 +245,9 @@ const struct backend_ops backend_pty_ops = {
 	.read = pty_read,
 	.write = backend_fd_write,
 	.want = backend_fd_want,
-	.shutdown_write = pty_shutdown_write,
+	/* The client sends no more: the program sees nothing of it (a
+	 * terminal has no EOF but the one typed, ^D). */
+	.shutdown_write = backend_fd_shutdown_write,
 	.close = pty_close,
 	.resize = pty_resize,
 };

@@ -144,16 +144,6 @@ stdio_want(struct backend *b, bool rd, bool wr)
 		ev_feed_event(b->loop, &b->rio, EV_READ);
 }
 
-/* The client is done: stdout stays open for the next one. */
-static void
-stdio_shutdown_write(struct backend *b)
-{
-	if (b->wfd == -1)
-		return;
-	ev_io_stop(b->loop, &b->wio);
-	backend_fd_release(b->fds, &b->wfd);
-}
-
 static void
 stdio_close(struct backend *b)
 {
@@ -175,6 +165,7 @@ const struct backend_ops backend_stdio_ops = {
 	.read = stdio_read,
 	.write = stdio_write,
 	.want = stdio_want,
-	.shutdown_write = stdio_shutdown_write,
+	/* Only our duplicate closes: stdout stays open for the next one. */
+	.shutdown_write = backend_fd_shutdown_write,
 	.close = stdio_close,
 };

@@ -4,6 +4,7 @@
  * executable file; and its environment.
  */
 #include <errno.h>
+#include <spawn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,4 +218,16 @@ program_done(struct program_start *ps)
 	free(ps->sname);
 	free(ps->pinfo);
 	memset(ps, 0, sizeof(*ps));
+}
+
+int
+program_spawn(pid_t *pid, const struct target *t, char *const *argv,
+    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+    char **env)
+{
+	if (t->kind == TARGET_PROGRAM && t->path != NULL)
+		return (posix_spawn(pid, t->path, fa, attr, argv, env));
+	if (t->kind == TARGET_PROGRAM && strchr(argv[0], '/') == NULL)
+		return (posix_spawnp(pid, argv[0], fa, attr, argv, env));
+	return (posix_spawn(pid, argv[0], fa, attr, argv, env));
 }

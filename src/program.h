@@ -7,6 +7,9 @@
 #ifndef WSB_PROGRAM_H
 #define WSB_PROGRAM_H
 
+#include <spawn.h>
+#include <sys/types.h>
+
 #include "backend.h"
 
 struct program_start {
@@ -25,6 +28,16 @@ struct program_start {
  */
 int	program_prepare(struct backend *, const struct target *,
 	    const struct backend_req *, const char *, struct program_start *);
+
+/*
+ * program_spawn(pid, t, argv, fa, attr, env): posix_spawn(3) argv for
+ * target t: the file found at start-up (preflight.c) for -- PROGRAM, a
+ * bare name through PATH, --dir's file as it is; argv[0] stays as given,
+ * as with execvp(3).  Returns 0 or an error number.
+ */
+int	program_spawn(pid_t *, const struct target *, char *const *,
+	    const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+	    char **);
 
 /* program_done(ps): release what program_prepare() allocated. */
 void	program_done(struct program_start *);
